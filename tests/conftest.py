@@ -1,0 +1,24 @@
+import os
+
+import numpy as np
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.path.join(os.path.dirname(REPO), "shared")
+THEANO_REFERENCE = os.path.join(SHARED, "reference", "theano_reference.npz")
+NUMPY_REFERENCE = os.path.join(REPO, "tests", "reference", "numpy_reference.npz")
+SHARED_DATA = os.path.join(SHARED, "data")
+
+
+def needs_shared(path):
+    """Skip (with the reason) when a file from ../shared is absent."""
+    return pytest.mark.skipif(not os.path.exists(path),
+                              reason=f"{path} is absent (it comes with ../shared beside the repo)")
+
+
+@pytest.fixture
+def tiny_binary():
+    """20 rows of 6 features in [0, 1] with exact 0s and 1s."""
+    x = np.random.RandomState(0).uniform(size=(20, 6))
+    x[x < 0.2], x[x > 0.9] = 0.0, 1.0
+    return x

@@ -1,0 +1,100 @@
+"""Write tests/reference/numpy_reference.npz: reference outputs from plain NumPy.
+
+Run from the repo root:  python tests/reference/make_numpy_reference.py
+
+The file has the layout of ``../shared/reference/theano_reference.npz`` (the
+original Theano code's outputs; see its README), for two small models, so one
+test compares our model with either. Sequence per case: step 0 evaluates the
+bound and its gradients on batch 0 with eps0 at the initial parameters; steps
+1-3 are Adam updates (batch, eps, epoch) = (0, 1, 1), (1, 2, 1), (0, 3, 2);
+then the decoder runs on ``decode/z``. Computed in float64 by
+``vae_theano.numpy_reference``, which shares no code with the model.
+"""
+
+import os
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", ".."))
+from vae_theano import numpy_reference as ref  # noqa: E402
+
+STEPS = np.array([(0, 1, 1), (1, 2, 1), (0, 3, 2)], dtype=np.int64)  # (batch, eps, epoch)
+
+CASES = {
+    "bernoulli": dict(continuous=False, features=16, hu_encoder=9, hu_decoder=7,
+                      n_latent=3, N=20, batch_size=10, lam=0.3, seed=1000),
+    "gaussian": dict(continuous=True, features=12, hu_encoder=8, hu_decoder=6,
+                     n_latent=2, N=20, batch_size=10, lam=0.3, seed=2000),
+}
+
+
+def make_data(case):
+    """Deterministic data: Bernoulli in [0, 1] with exact 0s and 1s; Gaussian around 0.5."""
+    c = CASES[case]
+    rs = np.random.RandomState(c["seed"] - 1)
+    if c["continuous"]:
+        return rs.normal(0.5, 0.2, (c["N"], c["features"]))
+    x = rs.uniform(0, 1, (c["N"], c["features"]))
+    x[x < 0.2] = 0.0
+    x[x > 0.9] = 1.0
+    return x
+
+
+def run_sequence(x, params, eps, decode_z, batch_size, lam, b1=0.95, b2=0.999, learning_rate=0.001):
+    """The reference sequence on NumPy; returns {key: array} without the case prefix."""
+    out = {}
+    first = ref.forward_backward(params, x[:batch_size], eps[0])
+    for key in ("mu", "log_sigma", "z", "reconstructed_x", "logpxz", "KLD", "logpx"):
+        out[f"step0/{key}"] = np.asarray(first[key])
+    for name, g in first["grads"].items():
+        out[f"step0/grad/{name}"] = g
+    m = {k: np.zeros_like(p) for k, p in params.items()}
+    v = {k: np.zeros_like(p) for k, p in params.items()}
+    for j, (batch, e, epoch) in enumerate(STEPS, start=1):
+        xb = x[batch * batch_size:(batch + 1) * batch_size]
+        result = ref.forward_backward(params, xb, eps[e])
+        out[f"step{j}/logpx"] = np.asarray(result["logpx"])
+        params, m, v = ref.adam_step(params, m, v, result["grads"], epoch, b1, b2,
+                                     learning_rate, lam, batch_size, len(x))
+        for name in params:
+            out[f"step{j}/params/{name}"] = params[name]
+            out[f"step{j}/m/{name}"] = m[name]
+            out[f"step{j}/v/{name}"] = v[name]
+    out["decode/out"] = ref.decode(params, decode_z)
+    return out
+
+
+def make_case(case):
+    c = CASES[case]
+    x = make_data(case)
+    params = ref.init_params(c["continuous"], c["features"], c["hu_encoder"],
+                             c["hu_decoder"], c["n_latent"], seed=42)
+    eps = [np.random.RandomState(c["seed"] + j).standard_normal((c["batch_size"], c["n_latent"]))
+           for j in range(4)]
+    decode_z = np.random.RandomState(c["seed"] + 100).standard_normal((7, c["n_latent"]))
+    out = {"x": x, "decode/z": decode_z}
+    out.update({f"eps{j}": e for j, e in enumerate(eps)})
+    out.update({f"init/{k}": p for k, p in params.items()})
+    out.update(run_sequence(x, params, eps, decode_z, c["batch_size"], c["lam"]))
+    config = {"continuous": np.bool_(c["continuous"]), "lam": np.float64(c["lam"]),
+              "b1": np.float64(0.95), "b2": np.float64(0.999), "learning_rate": np.float64(0.001),
+              "param_names": np.array(list(params)), "steps": STEPS, "L": np.int64(1)}
+    for key in ("hu_encoder", "hu_decoder", "n_latent", "batch_size", "N", "seed"):
+        config[key] = np.int64(c[key])
+    out.update({f"config/{k}": v for k, v in config.items()})
+    return {f"{case}/{k}": np.asarray(v) for k, v in out.items()}
+
+
+def main():
+    arrays = {}
+    for case in CASES:
+        arrays.update(make_case(case))
+    path = os.path.join(HERE, "numpy_reference.npz")
+    np.savez_compressed(path, **arrays)
+    print(f"wrote {len(arrays)} arrays to {path}")
+
+
+if __name__ == "__main__":
+    main()

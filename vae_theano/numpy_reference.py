@@ -1,0 +1,141 @@
+"""The same VAE written in plain NumPy, with hand-derived gradients.
+
+It shares no code with ``vae.py``: it is the referee the tests hold the
+PyTensor model against (and which they hold against the original Theano
+outputs), and the baseline the benchmarks time it against.
+
+Shapes: x (B, D), eps (B, n_latent); weights (fan_in, fan_out), biases (fan_out,).
+Everything is computed in the dtype of the arrays given.
+"""
+
+import numpy as np
+
+ADAM_EPSILON = 1e-8
+
+
+def param_shapes(continuous, features, hu_encoder, hu_decoder, n_latent):
+    """Parameter names and shapes in the original's order."""
+    shapes = [("W_xh", (features, hu_encoder)), ("b_xh", (hu_encoder,)),
+              ("W_hmu", (hu_encoder, n_latent)), ("b_hmu", (n_latent,)),
+              ("W_hsigma", (hu_encoder, n_latent)), ("b_hsigma", (n_latent,)),
+              ("W_zh", (n_latent, hu_decoder)), ("b_zh", (hu_decoder,))]
+    if continuous:
+        shapes += [("W_hxmu", (hu_decoder, features)), ("b_hxmu", (features,)),
+                   ("W_hxsigma", (hu_decoder, features)), ("b_hxsigma", (features,))]
+    else:
+        shapes += [("W_hx", (hu_decoder, features)), ("b_hx", (features,))]
+    return shapes
+
+
+def init_params(continuous, features, hu_encoder, hu_decoder, n_latent, seed=42, dtype="float64"):
+    """Weights ~ N(0, 0.01^2) from one RandomState(seed) stream in parameter order; biases 0."""
+    prng = np.random.RandomState(seed)
+    params = {}
+    for name, shape in param_shapes(continuous, features, hu_encoder, hu_decoder, n_latent):
+        if name.startswith("W"):
+            params[name] = prng.normal(0, 0.01, shape).astype(dtype)
+        else:
+            params[name] = np.zeros(shape, dtype=dtype)
+    return params
+
+
+def softplus(a):
+    """log(1 + exp(a)) without overflow."""
+    return np.logaddexp(0, a)
+
+
+def sigmoid(a):
+    return 0.5 * (1 + np.tanh(0.5 * a))
+
+
+def forward_backward(params, x, eps):
+    """The bound for a batch and its gradient with respect to every parameter.
+
+    Returns a dict with mu, log_sigma, z, reconstructed_x (B, ...), logpxz and
+    KLD (B,), logpx (the batch mean of logpxz + KLD) and grads {name: dlogpx/dname}.
+    """
+    p = params
+    B = x.shape[0]
+    dtype = x.dtype
+    continuous = "W_hxmu" in p
+
+    a_enc = x @ p["W_xh"] + p["b_xh"]
+    h_enc = np.where(a_enc < 0, 0, a_enc)
+    mu = h_enc @ p["W_hmu"] + p["b_hmu"]
+    log_sigma = h_enc @ p["W_hsigma"] + p["b_hsigma"]
+    std = np.exp(0.5 * log_sigma)
+    z = mu + std * eps
+    a_dec = z @ p["W_zh"] + p["b_zh"]
+    h_dec = np.where(a_dec < 0, 0, a_dec)
+    if continuous:
+        x_mu = h_dec @ p["W_hxmu"] + p["b_hxmu"]
+        x_log_var = h_dec @ p["W_hxsigma"] + p["b_hxsigma"]
+        inv_var = np.exp(-x_log_var)
+        diff = x - x_mu
+        logpxz = np.sum(-0.5 * np.log(2 * np.pi) - 0.5 * x_log_var - 0.5 * diff ** 2 * inv_var, axis=1)
+        reconstructed_x = x_mu
+    else:
+        logits = h_dec @ p["W_hx"] + p["b_hx"]
+        logpxz = np.sum(x * logits - softplus(logits), axis=1)
+        reconstructed_x = sigmoid(logits)
+    var = np.exp(log_sigma)
+    KLD = 0.5 * np.sum(1 + log_sigma - mu ** 2 - var, axis=1)
+    logpx = np.mean(logpxz + KLD)
+
+    # Backward: every row's bound enters the mean with weight 1/B.
+    g = {}
+    w = dtype.type(1.0 / B)
+    if continuous:
+        d_x_mu = w * diff * inv_var
+        d_x_log_var = w * (0.5 * diff ** 2 * inv_var - 0.5)
+        g["W_hxmu"], g["b_hxmu"] = h_dec.T @ d_x_mu, d_x_mu.sum(0)
+        g["W_hxsigma"], g["b_hxsigma"] = h_dec.T @ d_x_log_var, d_x_log_var.sum(0)
+        d_h_dec = d_x_mu @ p["W_hxmu"].T + d_x_log_var @ p["W_hxsigma"].T
+    else:
+        d_logits = w * (x - reconstructed_x)
+        g["W_hx"], g["b_hx"] = h_dec.T @ d_logits, d_logits.sum(0)
+        d_h_dec = d_logits @ p["W_hx"].T
+    d_a_dec = d_h_dec * (a_dec >= 0)  # relu'(0) = 1, as switch(x < 0, 0, x) gives
+    g["W_zh"], g["b_zh"] = z.T @ d_a_dec, d_a_dec.sum(0)
+    d_z = d_a_dec @ p["W_zh"].T
+    d_mu = d_z - w * mu
+    d_log_sigma = d_z * eps * 0.5 * std + w * 0.5 * (1 - var)
+    g["W_hmu"], g["b_hmu"] = h_enc.T @ d_mu, d_mu.sum(0)
+    g["W_hsigma"], g["b_hsigma"] = h_enc.T @ d_log_sigma, d_log_sigma.sum(0)
+    d_h_enc = d_mu @ p["W_hmu"].T + d_log_sigma @ p["W_hsigma"].T
+    d_a_enc = d_h_enc * (a_enc >= 0)
+    g["W_xh"], g["b_xh"] = x.T @ d_a_enc, d_a_enc.sum(0)
+
+    return dict(mu=mu, log_sigma=log_sigma, z=z, reconstructed_x=reconstructed_x,
+                logpxz=logpxz, KLD=KLD, logpx=logpx, grads={k: g[k] for k in p})
+
+
+def decode(params, z):
+    """Decoder means for z (n, n_latent): Bernoulli probabilities or Gaussian means."""
+    h = z @ params["W_zh"] + params["b_zh"]
+    h = np.where(h < 0, 0, h)
+    if "W_hxmu" in params:
+        return h @ params["W_hxmu"] + params["b_hxmu"]
+    return sigmoid(h @ params["W_hx"] + params["b_hx"])
+
+
+def adam_step(params, m, v, grads, epoch, b1=0.95, b2=0.999, learning_rate=0.001,
+              lam=0.0, batch_size=100, N=None):
+    """The original's Adam ascent step, returning new (params, m, v) dicts.
+
+    m' = b1 m + (1-b1) g;  v' = b2 v + (1-b2) g^2;
+    theta' = theta + lr * sqrt(1-b2^epoch)/(1-b1^epoch) * m' / (sqrt(v') + 1e-8)
+             - [name has W] lr * lam * (batch_size/N) * theta
+    """
+    gamma = np.sqrt(1 - b2 ** epoch) / (1 - b1 ** epoch)
+    new_params, new_m, new_v = {}, {}, {}
+    for name, theta in params.items():
+        g = grads[name]
+        new_m[name] = b1 * m[name] + (1 - b1) * g
+        new_v[name] = b2 * v[name] + (1 - b2) * g ** 2
+        step = learning_rate * gamma * new_m[name] / (np.sqrt(new_v[name]) + ADAM_EPSILON)
+        new = theta + step
+        if "W" in name:
+            new = new - learning_rate * lam * (theta * (batch_size / N))
+        new_params[name] = new.astype(theta.dtype)
+    return new_params, new_m, new_v

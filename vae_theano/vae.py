@@ -1,0 +1,431 @@
+"""The Variational Auto-Encoder of Kingma & Welling (2013), as the original Theano code.
+
+The model, in the paper's notation, for a datapoint x with D features:
+
+    encoder  q(z|x) = N(mu(x), diag(exp(log_sigma(x))))     z: n_latent values
+             h = relu(x W_xh + b_xh),  mu = h W_hmu + b_hmu,  log_sigma = h W_hsigma + b_hsigma
+    sampler  z = mu + exp(log_sigma / 2) * eps,  eps ~ N(0, I)   (reparameterisation)
+    decoder  h = relu(z W_zh + b_zh), then either
+             Bernoulli: p(x|z) = prod_d r_d^x_d (1 - r_d)^(1 - x_d),  r = sigmoid(h W_hx + b_hx)
+             Gaussian:  p(x|z) = N(x; h W_hxmu + b_hxmu, diag(exp(h W_hxsigma + b_hxsigma)))
+    bound    L(x) = log p(x|z) + KLD,  KLD = 1/2 sum_j (1 + log_sigma_j - mu_j^2 - exp(log_sigma_j))
+             (KLD is -KL(q(z|x) || N(0, I)), appendix B of the paper; L <= log p(x), in nats)
+
+``log_sigma`` is a log *variance*, as in the original. Training maximises the
+batch mean of L with the original's Adam (see ``get_adam_updates``).
+
+Names and order of everything (parameters, methods, compiled functions) follow
+the original ``VAE.py`` so that the paper, the old code and this one map onto
+each other line by line.
+"""
+
+import os
+import warnings
+from collections import OrderedDict, namedtuple
+
+import numpy as np
+import pytensor
+import pytensor.tensor as pt
+from pytensor.graph.traversal import ancestors
+from pytensor.tensor.random.op import RandomVariable
+
+from . import safe_pickle
+from .atomic import atomic_write
+from .backend import resolve_mode
+
+epsilon = 1e-8  # Adam's denominator guard, as in the original
+sigma_init = 0.01  # standard deviation of the initial weights
+
+PARAMS_FILE = "params.npz"
+LEGACY_FILES = ("params.pkl", "m.pkl", "v.pkl")
+
+Bound = namedtuple("Bound", "logpx mu log_sigma z reconstructed_x logpxz KLD")
+Bound.__doc__ = """The symbolic pieces of the variational lower bound for a batch x: (batch, D).
+
+logpx: () batch mean of logpxz + KLD; mu, log_sigma, z: (batch, n_latent);
+reconstructed_x: (batch, D) decoder means; logpxz, KLD: (batch,).
+"""
+
+
+def relu(x):
+    """max(x, 0), written as the original did: x where x >= 0, so relu'(0) = 1."""
+    return pt.switch(x < 0, 0, x)
+
+
+class VAE:
+    """This class implements the Variational Auto Encoder.
+
+    Parameters (the original's, with its defaults)
+    ----------
+    continuous : bool
+        True for a Gaussian decoder (real-valued data such as Frey Face),
+        False for a Bernoulli decoder (data in [0, 1] such as MNIST).
+    hu_encoder, hu_decoder : int
+        Hidden units of the encoder and decoder MLPs.
+    n_latent : int
+        Dimension of z.
+    x_train : array (N, features)
+        Training data; kept on the device as the shared variable ``x_train``.
+    b1, b2, learning_rate : float
+        Adam's settings (b1 is the original's 0.95, not Kingma & Ba's 0.9).
+    batch_size : int
+        Rows per ``update``. Batch k is rows k*batch_size ... (k+1)*batch_size - 1;
+        when N is not a multiple of batch_size the last N % batch_size rows are
+        never visited by ``update``, as in the original (a warning says so).
+    lam : float
+        Weight of the L2 ("MAP") penalty on parameters whose name contains W.
+
+    Additions (keyword only; the defaults reproduce the original)
+    ---------
+    mode : str or pytensor Mode, optional
+        How the functions compile: C ("CVM", the default), or another PyTensor
+        backend ("NUMBA", "JAX", ...).
+    dtype : "float32" or "float64", optional
+        Precision of every variable (default ``pytensor.config.floatX``).
+    seed : int
+        Seeds the weights (``np.random.RandomState(seed)``) and the sampler's
+        noise; the original fixed both at 42.
+    """
+
+    def __init__(self, continuous, hu_encoder, hu_decoder, n_latent, x_train,
+                 b1=0.95, b2=0.999, batch_size=100, learning_rate=0.001, lam=0,
+                 *, mode=None, dtype=None, seed=42):
+        dtype = np.dtype(dtype or pytensor.config.floatX).name
+        if dtype not in ("float32", "float64"):
+            raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+        for name, value in [("hu_encoder", hu_encoder), ("hu_decoder", hu_decoder),
+                            ("n_latent", n_latent), ("batch_size", batch_size)]:
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        for name, value in [("b1", b1), ("b2", b2)]:
+            if not 0 <= value < 1:
+                raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+        if not learning_rate > 0:
+            raise ValueError(f"learning_rate must be positive, got {learning_rate!r}")
+        if not lam >= 0:
+            raise ValueError(f"lam must be non-negative, got {lam!r}")
+        x_train = _check_data(x_train, "x_train", bool(continuous))
+        if x_train.shape[0] < batch_size:
+            raise ValueError(f"x_train has {x_train.shape[0]} rows, fewer than "
+                             f"batch_size={batch_size}: update() would have no batch")
+
+        self.continuous = bool(continuous)
+        self.hu_encoder = int(hu_encoder)
+        self.hu_decoder = int(hu_decoder)
+        self.n_latent = int(n_latent)
+        [self.N, self.features] = x_train.shape
+        self.prng = np.random.RandomState(seed)
+        self.b1 = b1
+        self.b2 = b2
+        self.learning_rate = learning_rate
+        self.lam = lam
+        self.batch_size = int(batch_size)
+        self.n_batches = self.N // self.batch_size
+        self.dtype = dtype
+        self.mode = resolve_mode(mode)
+        if self.N % self.batch_size:
+            warnings.warn(f"N={self.N} is not a multiple of batch_size={self.batch_size}: "
+                          f"update() uses {self.n_batches} batches and never visits the "
+                          f"last {self.N % self.batch_size} rows (as the original did)",
+                          stacklevel=2)
+
+        def create_weight(dim_input, dim_output):
+            return self.prng.normal(0, sigma_init, (dim_input, dim_output)).astype(dtype)
+
+        def create_bias(dim_output):
+            return np.zeros(dim_output, dtype=dtype)
+
+        sizes = OrderedDict([
+            ("W_xh", (self.features, hu_encoder)), ("b_xh", hu_encoder),
+            ("W_hmu", (hu_encoder, n_latent)), ("b_hmu", n_latent),
+            ("W_hsigma", (hu_encoder, n_latent)), ("b_hsigma", n_latent),
+            ("W_zh", (n_latent, hu_decoder)), ("b_zh", hu_decoder),
+        ])
+        if self.continuous:
+            sizes.update([("W_hxmu", (hu_decoder, self.features)), ("b_hxmu", self.features),
+                          ("W_hxsigma", (hu_decoder, self.features)), ("b_hxsigma", self.features)])
+        else:
+            sizes.update([("W_hx", (hu_decoder, self.features)), ("b_hx", self.features)])
+        # One RandomState stream, drawn in this order: the original's weights.
+        self.params = OrderedDict(
+            (name, pytensor.shared(create_weight(*size) if name.startswith("W") else create_bias(size),
+                                   name=name))
+            for name, size in sizes.items())
+
+        # Adam's first and second moments, zero at the start.
+        self.m = OrderedDict((key, pytensor.shared(np.zeros_like(value.get_value()), name="m_" + key))
+                             for key, value in self.params.items())
+        self.v = OrderedDict((key, pytensor.shared(np.zeros_like(value.get_value()), name="v_" + key))
+                             for key, value in self.params.items())
+
+        # The sampler's noise generator; its state advances with every call.
+        self.srng = pt.random.shared_rng(seed=seed, name="srng")
+        self.x_train = pytensor.shared(x_train.astype(dtype), name="x_train")
+
+        with pytensor.config.change_flags(floatX=dtype):
+            (self._update, self._likelihood,
+             self._encode, self._decode) = self.create_gradientfunctions(self.x_train)
+
+    # -- the symbolic model ------------------------------------------------
+
+    def encoder(self, x):
+        """q(z|x): x (batch, D) -> mu, log_sigma (batch, n_latent), log_sigma a log variance."""
+        h_encoder = relu(pt.dot(x, self.params["W_xh"]) + self.params["b_xh"].dimshuffle("x", 0))
+        mu = pt.dot(h_encoder, self.params["W_hmu"]) + self.params["b_hmu"].dimshuffle("x", 0)
+        log_sigma = pt.dot(h_encoder, self.params["W_hsigma"]) + self.params["b_hsigma"].dimshuffle("x", 0)
+        return mu, log_sigma
+
+    def sampler(self, mu, log_sigma, eps=None):
+        """z = mu + exp(log_sigma / 2) * eps, shapes (batch, n_latent).
+
+        eps ~ N(0, I) is drawn from the shared generator ``srng`` unless given
+        (the reference tests feed it). A function that computes z must apply
+        ``rng_updates(outputs)`` so that each call draws fresh noise.
+        """
+        if eps is None:
+            _, eps = self.srng.normal(size=mu.shape)
+        return mu + pt.exp(0.5 * log_sigma) * eps
+
+    def decoder(self, x, z):
+        """p(x|z): z (batch, n_latent) -> reconstructed_x (batch, D), logpxz (batch,).
+
+        reconstructed_x is the decoder's mean (Bernoulli probabilities or the
+        Gaussian mean); logpxz = log p(x|z) summed over features, in nats.
+        The Bernoulli term is computed from the logits a: x log sigmoid(a) +
+        (1 - x) log(1 - sigmoid(a)) = x a - softplus(a), finite even where the
+        sigmoid saturates to 0 or 1 (the original's binary_crossentropy of the
+        sigmoid was not).
+        """
+        h_decoder = relu(pt.dot(z, self.params["W_zh"]) + self.params["b_zh"].dimshuffle("x", 0))
+        if self.continuous:
+            reconstructed_x = pt.dot(h_decoder, self.params["W_hxmu"]) + self.params["b_hxmu"].dimshuffle("x", 0)
+            log_sigma_decoder = pt.dot(h_decoder, self.params["W_hxsigma"]) + self.params["b_hxsigma"]
+            logpxz = None if x is None else (
+                -(0.5 * np.log(2 * np.pi) + 0.5 * log_sigma_decoder)
+                - 0.5 * ((x - reconstructed_x) ** 2 / pt.exp(log_sigma_decoder))).sum(axis=1)
+        else:
+            logits = pt.dot(h_decoder, self.params["W_hx"]) + self.params["b_hx"].dimshuffle("x", 0)
+            reconstructed_x = pt.sigmoid(logits)
+            logpxz = None if x is None else (x * logits - pt.softplus(logits)).sum(axis=1)
+        return reconstructed_x, logpxz
+
+    def lower_bound(self, x, eps=None):
+        """The bound's graph for a batch x (batch, D); see ``Bound``."""
+        mu, log_sigma = self.encoder(x)
+        z = self.sampler(mu, log_sigma, eps)
+        reconstructed_x, logpxz = self.decoder(x, z)
+        # Expectation of (logpz - logqz_x) over logqz_x is equal to KLD (see appendix B):
+        KLD = 0.5 * pt.sum(1 + log_sigma - mu ** 2 - pt.exp(log_sigma), axis=1)
+        logpx = pt.mean(logpxz + KLD)
+        return Bound(logpx, mu, log_sigma, z, reconstructed_x, logpxz, KLD)
+
+    def rng_updates(self, outputs):
+        """{srng: its next state} when ``outputs`` draw noise from srng, else {}."""
+        for var in ancestors(outputs):
+            node = var.owner
+            if node and isinstance(node.op, RandomVariable) and node.inputs[0] is self.srng:
+                return {self.srng: node.outputs[0]}
+        return {}
+
+    def create_gradientfunctions(self, x_train):
+        """Compile update(batch, epoch), likelihood(x), encode(x) and decode(z)."""
+        x = pt.matrix("x")
+        epoch = pt.scalar("epoch")
+        bound = self.lower_bound(x)
+        gradients = pytensor.grad(bound.logpx, list(self.params.values()))
+        updates = self.get_adam_updates(gradients, epoch)
+        updates.update(self.rng_updates([bound.logpx]))
+
+        batch = pt.iscalar("batch")
+        givens = {x: x_train[batch * self.batch_size:(batch + 1) * self.batch_size, :]}
+        update = pytensor.function([batch, epoch], bound.logpx, updates=updates,
+                                   givens=givens, mode=self.mode, name="update")
+        likelihood = pytensor.function([x], bound.logpx, updates=self.rng_updates([bound.logpx]),
+                                       mode=self.mode, name="likelihood")
+        encode = pytensor.function([x], bound.z, updates=self.rng_updates([bound.z]),
+                                   mode=self.mode, name="encode")
+        decode = pytensor.function([bound.z], bound.reconstructed_x, mode=self.mode, name="decode")
+        return update, likelihood, encode, decode
+
+    def get_adam_updates(self, gradients, epoch):
+        """Adam, as the original: gradient *ascent* on the bound.
+
+        m <- b1 m + (1 - b1) g,  v <- b2 v + (1 - b2) g^2,
+        theta <- theta + learning_rate * gamma * m / (sqrt(v) + 1e-8),
+        gamma = sqrt(1 - b2^epoch) / (1 - b1^epoch)   (bias correction by *epoch*),
+        and for weights (names containing W) also
+        theta <- theta - learning_rate * lam * (batch_size / N) * theta   (L2 / MAP).
+        Every right-hand side uses the values before the update.
+        """
+        updates = OrderedDict()
+        gamma = pt.sqrt(1 - self.b2 ** epoch) / (1 - self.b1 ** epoch)
+        values_iterable = zip(self.params.keys(), self.params.values(), gradients,
+                              self.m.values(), self.v.values())
+        for name, parameter, gradient, m, v in values_iterable:
+            new_m = self.b1 * m + (1. - self.b1) * gradient
+            new_v = self.b2 * v + (1. - self.b2) * (gradient ** 2)
+            updates[parameter] = parameter + self.learning_rate * gamma * new_m / (pt.sqrt(new_v) + epsilon)
+            if "W" in name:
+                # MAP on weights (same as L2 regularization)
+                updates[parameter] -= self.learning_rate * self.lam * (parameter * (self.batch_size / self.N))
+            updates[m] = new_m
+            updates[v] = new_v
+        return updates
+
+    # -- the compiled functions, with their inputs checked --------------------
+
+    def update(self, batch, epoch):
+        """One Adam step on batch ``batch`` of x_train; returns that batch's bound
+        (nats per datapoint) at the parameters *before* the step.
+
+        ``epoch`` (>= 1) drives Adam's bias correction, as in the original.
+        """
+        if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) \
+                or not 0 <= batch < self.n_batches:
+            raise ValueError(f"batch must be an integer in [0, {self.n_batches}), got {batch!r}")
+        if not (np.isfinite(epoch) and epoch > 0):
+            raise ValueError(f"epoch must be positive (Adam's bias correction divides "
+                             f"by 1 - b1**epoch), got {epoch!r}")
+        return self._update(batch, epoch)
+
+    def likelihood(self, x):
+        """The bound, averaged over the rows of x (batch, D), one fresh eps per row."""
+        return self._likelihood(self._check_x(x))
+
+    def encode(self, x):
+        """A sample z ~ q(z|x): x (batch, D) -> z (batch, n_latent)."""
+        return self._encode(self._check_x(x))
+
+    def decode(self, z):
+        """Decoder means for z (n, n_latent) -> (n, D): probabilities or Gaussian means."""
+        z = np.asarray(z)
+        if z.ndim != 2 or z.shape[1] != self.n_latent:
+            raise ValueError(f"z must have shape (n, n_latent={self.n_latent}), got {z.shape}")
+        if not np.issubdtype(z.dtype, np.number) or not np.all(np.isfinite(z)):
+            raise ValueError("z must be finite numbers (found NaN, inf or non-numeric values)")
+        return self._decode(z.astype(self.dtype, copy=False))
+
+    def transform_data(self, x_train):
+        """Encode every row of x_train (N, D) batch by batch -> sampled z (N, n_latent).
+
+        Unlike the original, the last partial batch is encoded too, not left at zero.
+        """
+        x_train = self._check_x(x_train)
+        return np.concatenate([self._encode(x_train[i:i + self.batch_size])
+                               for i in range(0, len(x_train), self.batch_size)])
+
+    def _check_x(self, x):
+        x = _check_data(x, "x", self.continuous)
+        if x.shape[1] != self.features:
+            raise ValueError(f"x has {x.shape[1]} features per row; this model was "
+                             f"built for {self.features}")
+        return x.astype(self.dtype, copy=False)
+
+    # -- saving and loading -----------------------------------------------
+
+    def save_parameters(self, path):
+        """Write params, m and v to the folder ``path`` as ``params.npz``, atomically.
+
+        The original pickled three files (params.pkl, m.pkl, v.pkl) into ``path``;
+        ours is one NumPy archive with no pickle inside (keys ``params/W_xh``,
+        ``m/W_xh``, ...), written to a temporary file and renamed over the old one.
+        """
+        arrays = {f"{group}/{name}": var.get_value()
+                  for group, variables in (("params", self.params), ("m", self.m), ("v", self.v))
+                  for name, var in variables.items()}
+        target = os.path.join(path, PARAMS_FILE)
+        with atomic_write(target) as f:
+            np.savez(f, **arrays)
+        return target
+
+    def load_parameters(self, path):
+        """Load params, m and v saved by ``save_parameters`` or by the original code.
+
+        ``path`` is a folder holding ``params.npz`` (ours) or the original's
+        ``params.pkl``, ``m.pkl`` and ``v.pkl``, or the path of an ``.npz`` file.
+        Every array's name, shape, dtype and values are checked before any
+        shared variable changes; legacy pickles are read with an unpickler that
+        admits only NumPy arrays.
+        """
+        groups = _read_parameter_files(path)
+        targets = {"params": self.params, "m": self.m, "v": self.v}
+        checked = []
+        for group, variables in targets.items():
+            found = groups[group]
+            missing = [n for n in variables if n not in found]
+            extra = [n for n in found if n not in variables]
+            if missing or extra:
+                raise ValueError(f"{path}: {group} does not match this model's parameters "
+                                 f"(missing {missing}, unexpected {extra})")
+            for name, var in variables.items():
+                value = found[name]
+                if not isinstance(value, np.ndarray) or not np.issubdtype(value.dtype, np.floating):
+                    raise ValueError(f"{path}: {group}/{name} must be a floating-point array, "
+                                     f"got {getattr(value, 'dtype', type(value))}")
+                expected = var.get_value(borrow=True).shape
+                if value.shape != expected:
+                    raise ValueError(f"{path}: {group}/{name} has shape {value.shape}, "
+                                     f"this model needs {expected}")
+                if not np.all(np.isfinite(value)):
+                    raise ValueError(f"{path}: {group}/{name} holds NaN or inf")
+                checked.append((var, value.astype(self.dtype)))
+        for var, value in checked:
+            var.set_value(value)
+
+
+def _check_data(x, what, continuous):
+    """x as a finite 2-D float array (and in [0, 1] for a Bernoulli model), or ValueError."""
+    x = np.asarray(x)
+    if x.ndim != 2:
+        raise ValueError(f"{what} must be 2-D (rows, features), got shape {x.shape}")
+    if x.size == 0:
+        raise ValueError(f"{what} is empty (shape {x.shape})")
+    if not (np.issubdtype(x.dtype, np.number) or x.dtype == bool) or np.iscomplexobj(x):
+        raise ValueError(f"{what} must hold real numbers, got dtype {x.dtype}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{what} holds NaN or inf values")
+    if not continuous and (x.min() < 0 or x.max() > 1):
+        raise ValueError(f"{what} must lie in [0, 1] for the Bernoulli decoder "
+                         f"(continuous=False); got values in [{x.min()}, {x.max()}]")
+    return x
+
+
+def _read_parameter_files(path):
+    """{"params": {...}, "m": {...}, "v": {...}} from an .npz file or a folder."""
+    path = os.fspath(path)
+    if os.path.isdir(path) and os.path.exists(os.path.join(path, PARAMS_FILE)):
+        path = os.path.join(path, PARAMS_FILE)
+    if os.path.isfile(path):
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                groups = {"params": {}, "m": {}, "v": {}}
+                for key in f.files:
+                    group, _, name = key.partition("/")
+                    if group not in groups or not name:
+                        raise ValueError(f"{path}: unexpected entry {key!r}")
+                    groups[group][name] = f[key]
+                return groups
+        except ValueError:
+            raise
+        except Exception as e:  # zipfile/zlib/OSError: a truncated or damaged archive
+            raise ValueError(f"{path}: not a readable parameter archive ({e})") from e
+    if os.path.isdir(path):
+        legacy = [os.path.join(path, name) for name in LEGACY_FILES]
+        missing = [p for p in legacy if not os.path.isfile(p)]
+        if missing:
+            raise FileNotFoundError(f"{path} holds neither {PARAMS_FILE} nor the original's "
+                                    f"params.pkl, m.pkl and v.pkl (missing: {missing})")
+        groups = {}
+        for group, file in zip(("params", "m", "v"), legacy):
+            try:
+                with open(file, "rb") as f:
+                    content = safe_pickle.load(f)
+            except safe_pickle.UnsafePickleError as e:
+                raise ValueError(f"{file}: {e}") from e
+            except Exception as e:
+                raise ValueError(f"{file}: not a readable parameter pickle ({e})") from e
+            if not isinstance(content, dict):
+                raise ValueError(f"{file}: expected a dict of arrays, got {type(content).__name__}")
+            groups[group] = content
+        return groups
+    raise FileNotFoundError(f"no saved parameters at {path}")
