@@ -17,8 +17,9 @@ def atomic_write(path, mode="wb"):
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    os.close(fd)
     try:
-        with os.fdopen(fd, mode) as f:
+        with open(tmp, mode) as f:  # f.name is the temporary path
             yield f
             f.flush()
             os.fsync(f.fileno())
