@@ -162,6 +162,7 @@ class VAE:
         self.srng = pt.random.shared_rng(seed=seed, name="srng")
         self.x_train = pytensor.shared(x_train.astype(dtype), name="x_train")
 
+        self._encode_mean = None  # compiled on first use
         with pytensor.config.change_flags(floatX=dtype):
             (self._update, self._likelihood,
              self._encode, self._decode) = self.create_gradientfunctions(self.x_train)
@@ -305,6 +306,26 @@ class VAE:
             raise ValueError("z must be finite numbers (found NaN, inf or non-numeric values)")
         return self._decode(z.astype(self.dtype, copy=False))
 
+    def encode_mean(self, x):
+        """The posterior's parameters, no sampling: x (batch, D) -> mu, log_sigma (batch, n_latent)."""
+        if self._encode_mean is None:
+            with pytensor.config.change_flags(floatX=self.dtype):
+                x_in = pt.matrix("x")
+                self._encode_mean = pytensor.function([x_in], list(self.encoder(x_in)),
+                                                      mode=self.mode, name="encode_mean")
+        mu, log_sigma = self._encode_mean(self._check_x(x))
+        return mu, log_sigma
+
+    def get_rng_state(self):
+        """The sampler generator's state (a dict of plain Python values)."""
+        return self.srng.get_value(borrow=True).bit_generator.state
+
+    def set_rng_state(self, state):
+        """Restore a state from ``get_rng_state``: the following draws repeat exactly."""
+        generator = np.random.default_rng()
+        generator.bit_generator.state = state
+        self.srng.set_value(generator, borrow=True)
+
     def transform_data(self, x_train):
         """Encode every row of x_train (N, D) batch by batch -> sampled z (N, n_latent).
 
@@ -323,6 +344,48 @@ class VAE:
 
     # -- saving and loading -----------------------------------------------
 
+    def get_state(self):
+        """Copies of every parameter and Adam moment: {"params/W_xh": array, "m/W_xh": ..., "v/...": ...}."""
+        return {f"{group}/{name}": var.get_value()
+                for group, variables in (("params", self.params), ("m", self.m), ("v", self.v))
+                for name, var in variables.items()}
+
+    def set_state(self, state, source="state"):
+        """Set parameters and moments from ``get_state``'s layout, all or nothing.
+
+        Every array's name, shape, dtype (floating) and values (finite) are
+        checked before any shared variable changes; ``source`` names the origin
+        in error messages.
+        """
+        groups = {"params": {}, "m": {}, "v": {}}
+        for key, value in state.items():
+            group, _, name = key.partition("/")
+            if group not in groups or not name:
+                raise ValueError(f"{source}: unexpected entry {key!r}")
+            groups[group][name] = value
+        checked = []
+        for group, variables in (("params", self.params), ("m", self.m), ("v", self.v)):
+            found = groups[group]
+            missing = [n for n in variables if n not in found]
+            extra = [n for n in found if n not in variables]
+            if missing or extra:
+                raise ValueError(f"{source}: {group} does not match this model's parameters "
+                                 f"(missing {missing}, unexpected {extra})")
+            for name, var in variables.items():
+                value = found[name]
+                if not isinstance(value, np.ndarray) or not np.issubdtype(value.dtype, np.floating):
+                    raise ValueError(f"{source}: {group}/{name} must be a floating-point array, "
+                                     f"got {getattr(value, 'dtype', type(value))}")
+                expected = var.get_value(borrow=True).shape
+                if value.shape != expected:
+                    raise ValueError(f"{source}: {group}/{name} has shape {value.shape}, "
+                                     f"this model needs {expected}")
+                if not np.all(np.isfinite(value)):
+                    raise ValueError(f"{source}: {group}/{name} holds NaN or inf")
+                checked.append((var, value.astype(self.dtype)))
+        for var, value in checked:
+            var.set_value(value)
+
     def save_parameters(self, path):
         """Write params, m and v to the folder ``path`` as ``params.npz``, atomically.
 
@@ -330,12 +393,9 @@ class VAE:
         ours is one NumPy archive with no pickle inside (keys ``params/W_xh``,
         ``m/W_xh``, ...), written to a temporary file and renamed over the old one.
         """
-        arrays = {f"{group}/{name}": var.get_value()
-                  for group, variables in (("params", self.params), ("m", self.m), ("v", self.v))
-                  for name, var in variables.items()}
         target = os.path.join(path, PARAMS_FILE)
         with atomic_write(target) as f:
-            np.savez(f, **arrays)
+            np.savez(f, **self.get_state())
         return target
 
     def load_parameters(self, path):
@@ -343,34 +403,10 @@ class VAE:
 
         ``path`` is a folder holding ``params.npz`` (ours) or the original's
         ``params.pkl``, ``m.pkl`` and ``v.pkl``, or the path of an ``.npz`` file.
-        Every array's name, shape, dtype and values are checked before any
-        shared variable changes; legacy pickles are read with an unpickler that
-        admits only NumPy arrays.
+        Everything is checked before any shared variable changes (``set_state``);
+        legacy pickles are read with an unpickler that admits only NumPy arrays.
         """
-        groups = _read_parameter_files(path)
-        targets = {"params": self.params, "m": self.m, "v": self.v}
-        checked = []
-        for group, variables in targets.items():
-            found = groups[group]
-            missing = [n for n in variables if n not in found]
-            extra = [n for n in found if n not in variables]
-            if missing or extra:
-                raise ValueError(f"{path}: {group} does not match this model's parameters "
-                                 f"(missing {missing}, unexpected {extra})")
-            for name, var in variables.items():
-                value = found[name]
-                if not isinstance(value, np.ndarray) or not np.issubdtype(value.dtype, np.floating):
-                    raise ValueError(f"{path}: {group}/{name} must be a floating-point array, "
-                                     f"got {getattr(value, 'dtype', type(value))}")
-                expected = var.get_value(borrow=True).shape
-                if value.shape != expected:
-                    raise ValueError(f"{path}: {group}/{name} has shape {value.shape}, "
-                                     f"this model needs {expected}")
-                if not np.all(np.isfinite(value)):
-                    raise ValueError(f"{path}: {group}/{name} holds NaN or inf")
-                checked.append((var, value.astype(self.dtype)))
-        for var, value in checked:
-            var.set_value(value)
+        self.set_state(_read_parameter_files(path), source=os.fspath(path))
 
 
 def _check_data(x, what, continuous):
@@ -391,23 +427,15 @@ def _check_data(x, what, continuous):
 
 
 def _read_parameter_files(path):
-    """{"params": {...}, "m": {...}, "v": {...}} from an .npz file or a folder."""
+    """{"params/W_xh": array, "m/...": ..., "v/...": ...} from an .npz file or a folder."""
     path = os.fspath(path)
     if os.path.isdir(path) and os.path.exists(os.path.join(path, PARAMS_FILE)):
         path = os.path.join(path, PARAMS_FILE)
     if os.path.isfile(path):
         try:
             with np.load(path, allow_pickle=False) as f:
-                groups = {"params": {}, "m": {}, "v": {}}
-                for key in f.files:
-                    group, _, name = key.partition("/")
-                    if group not in groups or not name:
-                        raise ValueError(f"{path}: unexpected entry {key!r}")
-                    groups[group][name] = f[key]
-                return groups
-        except ValueError:
-            raise
-        except Exception as e:  # zipfile/zlib/OSError: a truncated or damaged archive
+                return {key: f[key] for key in f.files}
+        except Exception as e:  # zipfile/zlib/OSError/ValueError: a truncated or damaged archive
             raise ValueError(f"{path}: not a readable parameter archive ({e})") from e
     if os.path.isdir(path):
         legacy = [os.path.join(path, name) for name in LEGACY_FILES]
@@ -415,7 +443,7 @@ def _read_parameter_files(path):
         if missing:
             raise FileNotFoundError(f"{path} holds neither {PARAMS_FILE} nor the original's "
                                     f"params.pkl, m.pkl and v.pkl (missing: {missing})")
-        groups = {}
+        state = {}
         for group, file in zip(("params", "m", "v"), legacy):
             try:
                 with open(file, "rb") as f:
@@ -426,6 +454,6 @@ def _read_parameter_files(path):
                 raise ValueError(f"{file}: not a readable parameter pickle ({e})") from e
             if not isinstance(content, dict):
                 raise ValueError(f"{file}: expected a dict of arrays, got {type(content).__name__}")
-            groups[group] = content
-        return groups
+            state.update({f"{group}/{name}": value for name, value in content.items()})
+        return state
     raise FileNotFoundError(f"no saved parameters at {path}")

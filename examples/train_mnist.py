@@ -1,0 +1,29 @@
+"""Train the VAE on MNIST, as the original run.py did (784-400-20-400-784, 40 epochs).
+
+    python examples/train_mnist.py                      # the defaults below
+    python examples/train_mnist.py --n-latent 2         # adds the 2-D manifold pictures
+    python examples/train_mnist.py --data ../shared/data --epochs 3
+
+Run it again to resume from the last checkpoint in --out.
+"""
+
+import sys
+
+from vae_theano.datasets import load_mnist
+from vae_theano.experiment import parser, run
+
+
+def main(argv=None):
+    p = parser(__doc__.splitlines()[0], epochs=40, hidden=400, n_latent=20, batch_size=100,
+               learning_rate=0.001, out="runs/mnist")
+    p.add_argument("--binarize", choices=["none", "static", "dynamic"], default="none",
+                   help="grey levels (the original), one fixed Bernoulli draw, or a fresh draw every epoch")
+    args = p.parse_args(argv)
+    binarize = None if args.binarize == "none" else args.binarize
+    (x_train, _), (x_valid, y_valid), _ = load_mnist(args.data, binarize="static" if binarize == "static" else None)
+    return run(args, x_train, x_valid, continuous=False, image_shape=(28, 28), dataset="mnist",
+               labels_valid=y_valid, binarize="dynamic" if binarize == "dynamic" else None)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

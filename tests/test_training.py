@@ -1,0 +1,166 @@
+"""The training loop and the example scripts: outputs, exact resume, guards."""
+
+import os
+import sys
+
+import matplotlib.image
+import numpy as np
+import pytest
+import scipy.io
+
+from vae_theano import VAE, datasets
+from vae_theano.checkpoint import CheckpointError, load_checkpoint
+from vae_theano.training import TrainingDiverged, read_history, train
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples"))
+import train_freyface  # noqa: E402
+import train_mnist  # noqa: E402
+
+SMALL = ["--epochs", "2", "--hidden", "16", "--n-latent", "2", "--batch-size", "50", "--dtype", "float64"]
+
+
+@pytest.fixture
+def mnist_dir(tmp_path, monkeypatch):
+    """A tiny MNIST (200 / 50 / 50 images) in Keras' format."""
+    monkeypatch.setattr(datasets, "MNIST_SPLIT", (200, 50, 50))
+    rs = np.random.RandomState(0)
+    labels = rs.randint(0, 10, 300)
+    images = np.zeros((300, 28, 28), np.uint8)
+    for i, label in enumerate(labels):  # a bright bar whose row is the label: learnable
+        images[i, 2 + 2 * label:4 + 2 * label, 4:24] = 255
+    images = np.maximum(images, rs.randint(0, 40, images.shape).astype(np.uint8))
+    folder = tmp_path / "data"
+    folder.mkdir()
+    np.savez(folder / "mnist.npz", x_train=images[:250], y_train=labels[:250],
+             x_test=images[250:], y_test=labels[250:])
+    return folder
+
+
+@pytest.fixture
+def frey_dir(tmp_path, monkeypatch):
+    monkeypatch.setattr(datasets, "FREY_SHAPE", (130, 560))
+    monkeypatch.setattr(datasets, "FREY_TRAIN", 100)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    faces = np.random.RandomState(1).randint(60, 200, (560, 130)).astype(np.uint8)
+    scipy.io.savemat(folder / "frey_rawface.mat", {"ff": faces})
+    return folder
+
+
+def run_mnist(data, out, *extra):
+    return train_mnist.main(SMALL + ["--data", str(data), "--out", str(out), *extra])
+
+
+def assert_png(path, size=(800, 800)):
+    image = matplotlib.image.imread(path)
+    assert image.shape[:2] == size, path
+
+
+def test_mnist_example_writes_everything(mnist_dir, tmp_path):
+    out = tmp_path / "run"
+    vae, history = run_mnist(mnist_dir, out)
+    assert [row["epoch"] for row in history] == [1, 2]
+    assert {"checkpoint.npz", "history.csv", "history.png", "samples.png", "reconstructions.png",
+            "manifold.png", "latent_means.png"} <= set(os.listdir(out))
+    for name in ("history.png", "samples.png", "reconstructions.png", "manifold.png", "latent_means.png"):
+        assert_png(out / name)
+    rows = read_history(out / "history.csv")
+    assert [r["epoch"] for r in rows] == [1, 2]
+    np.testing.assert_allclose([r["valid_bound"] for r in rows], [h["valid_bound"] for h in history])
+    assert all(r["seconds"] > 0 for r in rows)
+
+
+def test_freyface_example_writes_everything(frey_dir, tmp_path):
+    out = tmp_path / "run"
+    vae, history = train_freyface.main(SMALL + ["--data", str(frey_dir), "--out", str(out)])
+    assert vae.continuous and len(history) == 2
+    for name in ("history.png", "samples.png", "reconstructions.png", "manifold.png"):
+        assert_png(out / name)
+    assert "latent_means.png" not in os.listdir(out)  # no labels for faces
+    assert np.isfinite(history[-1]["valid_bound"])
+
+
+def test_resume_gives_exactly_the_uninterrupted_numbers(mnist_dir, tmp_path):
+    straight, straight_history = run_mnist(mnist_dir, tmp_path / "straight", "--epochs", "4")
+    run_mnist(mnist_dir, tmp_path / "resumed", "--epochs", "2")
+    resumed, resumed_history = run_mnist(mnist_dir, tmp_path / "resumed", "--epochs", "4")
+    strip = lambda h: [(r["epoch"], r["train_bound"], r["valid_bound"]) for r in h]
+    assert strip(resumed_history) == strip(straight_history)
+    for key, value in straight.get_state().items():
+        np.testing.assert_array_equal(resumed.get_state()[key], value, err_msg=key)
+    assert resumed.get_rng_state() == straight.get_rng_state()
+
+
+class Crash(Exception):
+    pass
+
+
+def test_crash_mid_epoch_and_mid_save_then_resume(mnist_dir, tmp_path, monkeypatch):
+    """Die during epoch 3, then during the save after epoch 3; resume; same numbers."""
+    _, straight = run_mnist(mnist_dir, tmp_path / "straight", "--epochs", "4")
+    out = tmp_path / "crashy"
+    run_mnist(mnist_dir, out, "--epochs", "2")
+
+    real_update = VAE.update
+    calls = []
+
+    def dying_update(self, batch, epoch):
+        calls.append(epoch)
+        if epoch == 3 and calls.count(3) == 3:
+            raise Crash("killed mid-epoch")
+        return real_update(self, batch, epoch)
+
+    monkeypatch.setattr(VAE, "update", dying_update)
+    with pytest.raises(Crash):
+        run_mnist(mnist_dir, out, "--epochs", "4")
+    monkeypatch.setattr(VAE, "update", real_update)
+
+    real_savez = np.savez
+
+    def dying_savez(file, **arrays):
+        file.write(b"PK\x03\x04 half a zip")
+        raise Crash("killed mid-save")
+
+    monkeypatch.setattr(np, "savez", dying_savez)
+    with pytest.raises(Crash):
+        run_mnist(mnist_dir, out, "--epochs", "4")
+    monkeypatch.setattr(np, "savez", real_savez)
+    assert len(load_checkpoint(out / "checkpoint.npz")[1]["history"]) == 2  # still whole
+    assert not [n for n in os.listdir(out) if n.endswith(".tmp")]
+
+    _, resumed = run_mnist(mnist_dir, out, "--epochs", "4")
+    strip = lambda h: [(r["epoch"], r["train_bound"], r["valid_bound"]) for r in h]
+    assert strip(resumed) == strip(straight)
+
+
+def test_truncated_checkpoint_is_detected(mnist_dir, tmp_path):
+    out = tmp_path / "run"
+    run_mnist(mnist_dir, out, "--epochs", "1")
+    path = out / "checkpoint.npz"
+    path.write_bytes(path.read_bytes()[:-100])
+    with pytest.raises(CheckpointError, match="corrupt or truncated checkpoint"):
+        run_mnist(mnist_dir, out)
+
+
+def test_checkpoint_of_another_configuration_is_refused(mnist_dir, tmp_path):
+    out = tmp_path / "run"
+    run_mnist(mnist_dir, out, "--epochs", "1")
+    with pytest.raises(CheckpointError, match="hu_encoder: checkpoint has 16, this run asks for 8"):
+        run_mnist(mnist_dir, out, "--hu-encoder", "8")
+    _, history = run_mnist(mnist_dir, out, "--hu-encoder", "8", "--fresh", "--epochs", "1")
+    assert len(history) == 1
+
+
+def test_nan_guard_keeps_the_last_good_checkpoint(tmp_path):
+    rs = np.random.RandomState(0)
+    x = rs.normal(0.5, 0.2, (200, 12))
+    config = {"what": "nan guard"}
+    good = VAE(True, 8, 8, 2, x, batch_size=20, dtype="float64")
+    train(good, x[:50], 2, tmp_path, config, log=lambda s: None)
+    absurd = VAE(True, 8, 8, 2, x, batch_size=20, learning_rate=1e6, dtype="float64")
+    with pytest.raises(TrainingDiverged, match=r"at epoch 3, batch \d+ .*after epoch 2\) is kept"):
+        train(absurd, x[:50], 5, tmp_path, config, log=lambda s: None)
+    state, meta = load_checkpoint(tmp_path / "checkpoint.npz")
+    assert len(meta["history"]) == 2
+    for key, value in good.get_state().items():
+        np.testing.assert_array_equal(state[key], value)

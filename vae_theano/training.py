@@ -1,0 +1,114 @@
+"""The training loop of the original ``run.py``, resumable and guarded.
+
+Each epoch: shuffle the order of the batches with a seeded generator, call
+``vae.update(batch, epoch)`` for each, record the mean training bound and the
+seconds taken, evaluate the validation bound, and write a checkpoint and
+``history.csv`` into the run folder. Running the same thing again resumes from
+the checkpoint and ends with exactly the numbers of an uninterrupted run.
+"""
+
+import csv
+import io
+import math
+import os
+import time
+
+import numpy as np
+from tqdm import tqdm
+
+from .atomic import atomic_write
+from .checkpoint import (CHECKPOINT_FILE, CheckpointError, config_differences,
+                         load_checkpoint, save_checkpoint)
+from .datasets import dynamic_binarize
+from .evaluate import lower_bound
+
+HISTORY_FILE = "history.csv"
+HISTORY_FIELDS = ("epoch", "train_bound", "valid_bound", "seconds")
+
+
+class TrainingDiverged(RuntimeError):
+    """The bound became NaN or infinite; the last good checkpoint is kept."""
+
+
+def train(vae, x_valid, epochs, out, config, seed=0, fresh=False, binarize=None, log=print):
+    """Train ``vae`` up to ``epochs`` epochs, checkpointing into the folder ``out``.
+
+    x_valid: (n, D) held-out rows for the validation bound.
+    config: a JSON-serialisable dict describing the run (model sizes, optimiser,
+        data, ...); a checkpoint made with another config is refused.
+    seed: seeds the batch shuffling (and the dynamic binarisation).
+    fresh: ignore an existing checkpoint and start over.
+    binarize: None, or "dynamic" to redraw x_train ~ Bernoulli(grey levels)
+        every epoch (the grey levels are the model's x_train as given).
+    Returns the history: a list of {epoch, train_bound, valid_bound, seconds}.
+    """
+    os.makedirs(out, exist_ok=True)
+    path = os.path.join(out, CHECKPOINT_FILE)
+    shuffle_rng = np.random.default_rng(seed)
+    binarize_rng = np.random.default_rng([seed, 1])
+    grey = vae.x_train.get_value() if binarize == "dynamic" else None
+    history = []
+
+    if os.path.exists(path) and not fresh:
+        state, meta = load_checkpoint(path)
+        differences = config_differences(meta["config"], config)
+        if differences:
+            raise CheckpointError(f"{path} was made with another configuration:\n  "
+                                  + "\n  ".join(differences)
+                                  + "\nUse another output folder, or --fresh to start over.")
+        vae.set_state(state, source=path)
+        vae.set_rng_state(meta["srng"])
+        shuffle_rng.bit_generator.state = meta["shuffle_rng"]
+        binarize_rng.bit_generator.state = meta["binarize_rng"]
+        history = meta["history"]
+        log(f"resuming {out} after epoch {len(history)}")
+
+    for epoch in range(len(history) + 1, epochs + 1):
+        begin = time.perf_counter()
+        if grey is not None:
+            vae.x_train.set_value(dynamic_binarize(grey, binarize_rng).astype(vae.dtype))
+        batch_order = shuffle_rng.permutation(vae.n_batches)
+        total = 0.0
+        with tqdm(total=vae.n_batches, desc=f"epoch {epoch}/{epochs}", unit="batch",
+                  leave=False, disable=None) as bar:
+            for i, batch in enumerate(batch_order, start=1):
+                batch_lb = float(vae.update(int(batch), epoch))
+                if not math.isfinite(batch_lb):
+                    raise TrainingDiverged(
+                        f"the bound became {batch_lb} at epoch {epoch}, batch {batch} "
+                        f"(step {i} of the epoch); lower the learning rate. The last good "
+                        f"checkpoint{' (after epoch %d)' % (epoch - 1) if epoch > 1 else ''} is kept.")
+                total += batch_lb
+                if i % 20 == 0 or i == vae.n_batches:
+                    rate = i * vae.batch_size / (time.perf_counter() - begin)
+                    bar.set_postfix(bound=f"{total / i:.2f}", img_s=f"{rate:.0f}", refresh=False)
+                bar.update()
+        train_bound = total / vae.n_batches
+        seconds = time.perf_counter() - begin
+        valid_bound = lower_bound(vae, x_valid)
+        history.append(dict(epoch=epoch, train_bound=train_bound, valid_bound=valid_bound,
+                            seconds=seconds))
+        save_checkpoint(path, vae, dict(config=config, history=history,
+                                        shuffle_rng=shuffle_rng.bit_generator.state,
+                                        binarize_rng=binarize_rng.bit_generator.state))
+        write_history(os.path.join(out, HISTORY_FILE), history)
+        log(f"epoch {epoch:3d}/{epochs}  train {train_bound:9.3f}  valid {valid_bound:9.3f}  "
+            f"{seconds:6.2f} s  {vae.n_batches * vae.batch_size / seconds:7.0f} img/s")
+    return history
+
+
+def write_history(path, history):
+    """history.csv: one row per epoch (epoch, train_bound, valid_bound, seconds), atomically."""
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=HISTORY_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: row[k] for k in HISTORY_FIELDS} for row in history)
+    with atomic_write(path, "w") as f:
+        f.write(text.getvalue())
+
+
+def read_history(path):
+    """The rows of history.csv as dicts of numbers."""
+    with open(path, newline="") as f:
+        return [{"epoch": int(r["epoch"]), **{k: float(r[k]) for k in HISTORY_FIELDS[1:]}}
+                for r in csv.DictReader(f)]
