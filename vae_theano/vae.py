@@ -85,11 +85,18 @@ class VAE:
     seed : int
         Seeds the weights (``np.random.RandomState(seed)``) and the sampler's
         noise; the original fixed both at 42.
+    bias_correction : "epoch" or "step"
+        Adam's bias correction from the ``epoch`` argument (the original), or
+        from a count of update steps kept in the shared variable ``t``
+        (Adam as published by Kingma & Ba).
+    n_samples : int
+        L, the noise samples per datapoint in the training bound (the
+        original's 1); log p(x|z) is averaged over them.
     """
 
     def __init__(self, continuous, hu_encoder, hu_decoder, n_latent, x_train,
                  b1=0.95, b2=0.999, batch_size=100, learning_rate=0.001, lam=0,
-                 *, mode=None, dtype=None, seed=42):
+                 *, mode=None, dtype=None, seed=42, bias_correction="epoch", n_samples=1):
         dtype = np.dtype(dtype or pytensor.config.floatX).name
         if dtype not in ("float32", "float64"):
             raise ValueError(f"dtype must be float32 or float64, got {dtype}")
@@ -104,6 +111,10 @@ class VAE:
             raise ValueError(f"learning_rate must be positive, got {learning_rate!r}")
         if not lam >= 0:
             raise ValueError(f"lam must be non-negative, got {lam!r}")
+        if bias_correction not in ("epoch", "step"):
+            raise ValueError(f"bias_correction must be 'epoch' or 'step', got {bias_correction!r}")
+        if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
         x_train = _check_data(x_train, "x_train", bool(continuous))
         if x_train.shape[0] < batch_size:
             raise ValueError(f"x_train has {x_train.shape[0]} rows, fewer than "
@@ -123,6 +134,8 @@ class VAE:
         self.n_batches = self.N // self.batch_size
         self.dtype = dtype
         self.mode = resolve_mode(mode)
+        self.bias_correction = bias_correction
+        self.n_samples = int(n_samples)
         if self.N % self.batch_size:
             warnings.warn(f"N={self.N} is not a multiple of batch_size={self.batch_size}: "
                           f"update() uses {self.n_batches} batches and never visits the "
@@ -158,11 +171,14 @@ class VAE:
         self.v = OrderedDict((key, pytensor.shared(np.zeros_like(value.get_value()), name="v_" + key))
                              for key, value in self.params.items())
 
+        # Adam's step counter (used by bias_correction="step").
+        self.t = pytensor.shared(np.asarray(0.0, dtype=dtype), name="t")
+
         # The sampler's noise generator; its state advances with every call.
         self.srng = pt.random.shared_rng(seed=seed, name="srng")
         self.x_train = pytensor.shared(x_train.astype(dtype), name="x_train")
 
-        self._encode_mean = None  # compiled on first use
+        self._encode_mean = self._log_weights = None  # compiled on first use
         with pytensor.config.change_flags(floatX=dtype):
             (self._update, self._likelihood,
              self._encode, self._decode) = self.create_gradientfunctions(self.x_train)
@@ -184,7 +200,9 @@ class VAE:
         ``rng_updates(outputs)`` so that each call draws fresh noise.
         """
         if eps is None:
-            _, eps = self.srng.normal(size=mu.shape)
+            # Each compiled function draws once from srng and stores srng's next
+            # state through its updates (``rng_updates``).
+            _, eps = pt.random.normal(0, 1, size=mu.shape, rng=self.srng, return_next_rng=True)
         return mu + pt.exp(0.5 * log_sigma) * eps
 
     def decoder(self, x, z):
@@ -211,10 +229,21 @@ class VAE:
         return reconstructed_x, logpxz
 
     def lower_bound(self, x, eps=None):
-        """The bound's graph for a batch x (batch, D); see ``Bound``."""
+        """The bound's graph for a batch x (batch, D); see ``Bound``.
+
+        With n_samples = L > 1, each row gets L noise draws (eps, if given, is
+        (L * batch, n_latent), sample-major); z and reconstructed_x then have
+        L * batch rows and logpxz is the mean over the L draws, (batch,).
+        """
         mu, log_sigma = self.encoder(x)
-        z = self.sampler(mu, log_sigma, eps)
-        reconstructed_x, logpxz = self.decoder(x, z)
+        if self.n_samples == 1:
+            z = self.sampler(mu, log_sigma, eps)
+            reconstructed_x, logpxz = self.decoder(x, z)
+        else:
+            L = self.n_samples
+            z = self.sampler(pt.tile(mu, (L, 1)), pt.tile(log_sigma, (L, 1)), eps)
+            reconstructed_x, logpxz = self.decoder(pt.tile(x, (L, 1)), z)
+            logpxz = logpxz.reshape((L, x.shape[0])).mean(axis=0)
         # Expectation of (logpz - logqz_x) over logqz_x is equal to KLD (see appendix B):
         KLD = 0.5 * pt.sum(1 + log_sigma - mu ** 2 - pt.exp(log_sigma), axis=1)
         logpx = pt.mean(logpxz + KLD)
@@ -240,12 +269,14 @@ class VAE:
         batch = pt.iscalar("batch")
         givens = {x: x_train[batch * self.batch_size:(batch + 1) * self.batch_size, :]}
         update = pytensor.function([batch, epoch], bound.logpx, updates=updates,
-                                   givens=givens, mode=self.mode, name="update")
+                                   givens=givens, mode=self.mode, name="update",
+                                   on_unused_input="ignore")  # epoch, under "step"
         likelihood = pytensor.function([x], bound.logpx, updates=self.rng_updates([bound.logpx]),
                                        mode=self.mode, name="likelihood")
-        encode = pytensor.function([x], bound.z, updates=self.rng_updates([bound.z]),
-                                   mode=self.mode, name="encode")
-        decode = pytensor.function([bound.z], bound.reconstructed_x, mode=self.mode, name="decode")
+        z = self.sampler(*self.encoder(x))
+        encode = pytensor.function([x], z, updates=self.rng_updates([z]), mode=self.mode, name="encode")
+        z_in = pt.matrix("z")
+        decode = pytensor.function([z_in], self.decoder(None, z_in)[0], mode=self.mode, name="decode")
         return update, likelihood, encode, decode
 
     def get_adam_updates(self, gradients, epoch):
@@ -253,12 +284,16 @@ class VAE:
 
         m <- b1 m + (1 - b1) g,  v <- b2 v + (1 - b2) g^2,
         theta <- theta + learning_rate * gamma * m / (sqrt(v) + 1e-8),
-        gamma = sqrt(1 - b2^epoch) / (1 - b1^epoch)   (bias correction by *epoch*),
+        gamma = sqrt(1 - b2^epoch) / (1 - b1^epoch)   (bias correction by *epoch*;
+        with bias_correction="step", the step count t + 1 takes epoch's place),
         and for weights (names containing W) also
         theta <- theta - learning_rate * lam * (batch_size / N) * theta   (L2 / MAP).
         Every right-hand side uses the values before the update.
         """
         updates = OrderedDict()
+        if self.bias_correction == "step":
+            epoch = self.t + 1
+            updates[self.t] = epoch
         gamma = pt.sqrt(1 - self.b2 ** epoch) / (1 - self.b1 ** epoch)
         values_iterable = zip(self.params.keys(), self.params.values(), gradients,
                               self.m.values(), self.v.values())
@@ -316,6 +351,72 @@ class VAE:
         mu, log_sigma = self._encode_mean(self._check_x(x))
         return mu, log_sigma
 
+    def sample(self, n, seed=None):
+        """Decoder means for n draws z ~ N(0, I) from the prior -> (n, D).
+
+        ``seed`` seeds a NumPy generator of its own: the model's noise stream
+        is untouched, and the same seed gives the same images.
+        """
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"n must be a positive integer, got {n!r}")
+        z = np.random.default_rng(seed).standard_normal((n, self.n_latent))
+        return self.decode(z)
+
+    def log_likelihood(self, x, k=5000, batch_size=100, seed=0, return_stderr=False,
+                       progress=None):
+        """Importance-sampled log p(x) per row, in nats: x (N, D) -> (N,).
+
+        log p(x) ~= log (1/k) sum_i p(x|z_i) p(z_i) / q(z_i|x),  z_i ~ q(z|x)
+        (Burda et al. 2015; k=5000 is the usual protocol). The estimate is a
+        lower bound in expectation that tightens as k grows; k=1 is the ELBO
+        with the sampled, not analytic, KL term. Computed with a stable
+        log-mean-exp, ``batch_size`` rows and at most ``max(1, 50000 //
+        batch_size)`` samples at a time, so memory stays bounded.
+
+        With ``return_stderr`` also returns the delta-method standard error of
+        each estimate, std(w) / (sqrt(k) mean(w)) for the importance weights w.
+        ``seed`` seeds the proposal draws (the model's own noise is untouched).
+        """
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise ValueError(f"k must be a positive integer, got {k!r}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        x = self._check_x(x)
+        if self._log_weights is None:
+            self._log_weights = self._compile_log_weights()
+        from tqdm import tqdm
+
+        rng = np.random.default_rng(seed)
+        per_call = max(1, 50_000 // batch_size)
+        estimates, stderrs = np.empty(len(x)), np.empty(len(x))
+        starts = range(0, len(x), batch_size)
+        for start in tqdm(starts, desc=f"log p(x), k={k}", unit="batch", leave=False,
+                          disable=(None if progress is None else not progress)):
+            chunk = x[start:start + batch_size]
+            log_w = np.concatenate([
+                self._log_weights(chunk, rng.standard_normal((min(per_call, k - s), len(chunk), self.n_latent))
+                                  .astype(self.dtype))
+                for s in range(0, k, per_call)]).astype(np.float64)  # (k, rows)
+            estimates[start:start + len(chunk)] = log_mean_exp(log_w, axis=0)
+            w = np.exp(log_w - log_w.max(axis=0))
+            stderrs[start:start + len(chunk)] = w.std(axis=0) / (np.sqrt(k) * w.mean(axis=0))
+        return (estimates, stderrs) if return_stderr else estimates
+
+    def _compile_log_weights(self):
+        """f(x (B, D), eps (S, B, n_latent)) -> log p(x|z) + log p(z) - log q(z|x), (S, B)."""
+        with pytensor.config.change_flags(floatX=self.dtype):
+            x, eps = pt.matrix("x"), pt.tensor3("eps")
+            mu, log_sigma = self.encoder(x)
+            z = mu + pt.exp(0.5 * log_sigma) * eps  # (S, B, n_latent)
+            S, B = eps.shape[0], eps.shape[1]
+            flat_z = z.reshape((S * B, self.n_latent))
+            _, logpxz = self.decoder(pt.tile(x, (S, 1)), flat_z)
+            log_norm = -0.5 * np.log(2 * np.pi)
+            logpz = (log_norm - 0.5 * z ** 2).sum(axis=2)
+            logqz = (log_norm - 0.5 * log_sigma - 0.5 * eps ** 2).sum(axis=2)
+            log_w = logpxz.reshape((S, B)) + logpz - logqz
+            return pytensor.function([x, eps], log_w, mode=self.mode, name="log_weights")
+
     def get_rng_state(self):
         """The sampler generator's state (a dict of plain Python values)."""
         return self.srng.get_value(borrow=True).bit_generator.state
@@ -345,10 +446,13 @@ class VAE:
     # -- saving and loading -----------------------------------------------
 
     def get_state(self):
-        """Copies of every parameter and Adam moment: {"params/W_xh": array, "m/W_xh": ..., "v/...": ...}."""
-        return {f"{group}/{name}": var.get_value()
-                for group, variables in (("params", self.params), ("m", self.m), ("v", self.v))
-                for name, var in variables.items()}
+        """Copies of every parameter, Adam moment and Adam's step count:
+        {"params/W_xh": array, "m/W_xh": ..., "v/...": ..., "adam/t": ()}."""
+        state = {f"{group}/{name}": var.get_value()
+                 for group, variables in (("params", self.params), ("m", self.m), ("v", self.v))
+                 for name, var in variables.items()}
+        state["adam/t"] = self.t.get_value()
+        return state
 
     def set_state(self, state, source="state"):
         """Set parameters and moments from ``get_state``'s layout, all or nothing.
@@ -357,7 +461,7 @@ class VAE:
         checked before any shared variable changes; ``source`` names the origin
         in error messages.
         """
-        groups = {"params": {}, "m": {}, "v": {}}
+        groups = {"params": {}, "m": {}, "v": {}, "adam": {}}
         for key, value in state.items():
             group, _, name = key.partition("/")
             if group not in groups or not name:
@@ -383,6 +487,12 @@ class VAE:
                 if not np.all(np.isfinite(value)):
                     raise ValueError(f"{source}: {group}/{name} holds NaN or inf")
                 checked.append((var, value.astype(self.dtype)))
+        if groups["adam"]:  # absent from the original's files: t is left as it is
+            t = groups["adam"].get("t")
+            if set(groups["adam"]) != {"t"} or np.shape(t) != () \
+                    or not np.isfinite(t) or t < 0 or t != np.floor(t):
+                raise ValueError(f"{source}: adam/t must be a non-negative whole number, got {t!r}")
+            checked.append((self.t, np.asarray(t, dtype=self.dtype)))
         for var, value in checked:
             var.set_value(value)
 
@@ -407,6 +517,15 @@ class VAE:
         legacy pickles are read with an unpickler that admits only NumPy arrays.
         """
         self.set_state(_read_parameter_files(path), source=os.fspath(path))
+
+
+def log_mean_exp(a, axis=None):
+    """log(mean(exp(a))) without underflow or overflow: max + log(mean(exp(a - max)))."""
+    a = np.asarray(a, dtype=np.float64)
+    top = np.max(a, axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    out = np.log(np.mean(np.exp(a - top), axis=axis, keepdims=True)) + top
+    return np.squeeze(out, axis=axis) if axis is not None else out.item()
 
 
 def _check_data(x, what, continuous):

@@ -22,11 +22,15 @@ from vae_theano import numpy_reference as ref  # noqa: E402
 
 STEPS = np.array([(0, 1, 1), (1, 2, 1), (0, 3, 2)], dtype=np.int64)  # (batch, eps, epoch)
 
-CASES = {
-    "bernoulli": dict(continuous=False, features=16, hu_encoder=9, hu_decoder=7,
-                      n_latent=3, N=20, batch_size=10, lam=0.3, seed=1000),
-    "gaussian": dict(continuous=True, features=12, hu_encoder=8, hu_decoder=6,
-                     n_latent=2, N=20, batch_size=10, lam=0.3, seed=2000),
+BERNOULLI = dict(continuous=False, features=16, hu_encoder=9, hu_decoder=7,
+                 n_latent=3, N=20, batch_size=10, lam=0.3, seed=1000)
+GAUSSIAN = dict(continuous=True, features=12, hu_encoder=8, hu_decoder=6,
+                n_latent=2, N=20, batch_size=10, lam=0.3, seed=2000)
+CASES = {  # the last two go beyond the original: Kingma & Ba's step count, and L = 3 samples
+    "bernoulli": dict(BERNOULLI, bias_correction="epoch", n_samples=1),
+    "gaussian": dict(GAUSSIAN, bias_correction="epoch", n_samples=1),
+    "bernoulli_step": dict(BERNOULLI, bias_correction="step", n_samples=1),
+    "gaussian_L3": dict(GAUSSIAN, bias_correction="epoch", n_samples=3),
 }
 
 
@@ -42,10 +46,23 @@ def make_data(case):
     return x
 
 
-def run_sequence(x, params, eps, decode_z, batch_size, lam, b1=0.95, b2=0.999, learning_rate=0.001):
-    """The reference sequence on NumPy; returns {key: array} without the case prefix."""
+def run_sequence(x, params, eps, decode_z, batch_size, lam, b1=0.95, b2=0.999, learning_rate=0.001,
+                 bias_correction="epoch", n_samples=1):
+    """The reference sequence on NumPy; returns {key: array} without the case prefix.
+
+    With n_samples = L > 1, eps_j is (L * batch, n_latent), sample-major: the
+    bound mean_rows(mean_L log p(x|z) + KLD) equals the plain bound over the
+    batch tiled L times, which is how it is computed here. With
+    bias_correction="step", update J uses J in place of its epoch.
+    """
+    tile = lambda xb: np.tile(xb, (n_samples, 1))
     out = {}
-    first = ref.forward_backward(params, x[:batch_size], eps[0])
+    first = ref.forward_backward(params, tile(x[:batch_size]), eps[0])
+    if n_samples > 1:
+        rows = batch_size
+        first["logpxz"] = first["logpxz"].reshape(n_samples, rows).mean(axis=0)
+        for key in ("mu", "log_sigma", "KLD"):
+            first[key] = first[key][:rows]
     for key in ("mu", "log_sigma", "z", "reconstructed_x", "logpxz", "KLD", "logpx"):
         out[f"step0/{key}"] = np.asarray(first[key])
     for name, g in first["grads"].items():
@@ -54,9 +71,10 @@ def run_sequence(x, params, eps, decode_z, batch_size, lam, b1=0.95, b2=0.999, l
     v = {k: np.zeros_like(p) for k, p in params.items()}
     for j, (batch, e, epoch) in enumerate(STEPS, start=1):
         xb = x[batch * batch_size:(batch + 1) * batch_size]
-        result = ref.forward_backward(params, xb, eps[e])
+        result = ref.forward_backward(params, tile(xb), eps[e])
         out[f"step{j}/logpx"] = np.asarray(result["logpx"])
-        params, m, v = ref.adam_step(params, m, v, result["grads"], epoch, b1, b2,
+        count = j if bias_correction == "step" else epoch
+        params, m, v = ref.adam_step(params, m, v, result["grads"], count, b1, b2,
                                      learning_rate, lam, batch_size, len(x))
         for name in params:
             out[f"step{j}/params/{name}"] = params[name]
@@ -71,16 +89,18 @@ def make_case(case):
     x = make_data(case)
     params = ref.init_params(c["continuous"], c["features"], c["hu_encoder"],
                              c["hu_decoder"], c["n_latent"], seed=42)
-    eps = [np.random.RandomState(c["seed"] + j).standard_normal((c["batch_size"], c["n_latent"]))
+    eps = [np.random.RandomState(c["seed"] + j).standard_normal((c["n_samples"] * c["batch_size"], c["n_latent"]))
            for j in range(4)]
     decode_z = np.random.RandomState(c["seed"] + 100).standard_normal((7, c["n_latent"]))
     out = {"x": x, "decode/z": decode_z}
     out.update({f"eps{j}": e for j, e in enumerate(eps)})
     out.update({f"init/{k}": p for k, p in params.items()})
-    out.update(run_sequence(x, params, eps, decode_z, c["batch_size"], c["lam"]))
+    out.update(run_sequence(x, params, eps, decode_z, c["batch_size"], c["lam"],
+                            bias_correction=c["bias_correction"], n_samples=c["n_samples"]))
     config = {"continuous": np.bool_(c["continuous"]), "lam": np.float64(c["lam"]),
+              "bias_correction": np.str_(c["bias_correction"]), "n_samples": np.int64(c["n_samples"]),
               "b1": np.float64(0.95), "b2": np.float64(0.999), "learning_rate": np.float64(0.001),
-              "param_names": np.array(list(params)), "steps": STEPS, "L": np.int64(1)}
+              "param_names": np.array(list(params)), "steps": STEPS, "L": np.int64(c["n_samples"])}
     for key in ("hu_encoder", "hu_decoder", "n_latent", "batch_size", "N", "seed"):
         config[key] = np.int64(c[key])
     out.update({f"config/{k}": v for k, v in config.items()})
