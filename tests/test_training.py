@@ -13,6 +13,8 @@ from vae_theano.checkpoint import CheckpointError, load_checkpoint
 from vae_theano.training import TrainingDiverged, read_history, train
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples"))
+import evaluate as evaluate_example  # noqa: E402
+import paper_figure2  # noqa: E402
 import train_freyface  # noqa: E402
 import train_mnist  # noqa: E402
 
@@ -30,7 +32,7 @@ def mnist_dir(tmp_path, monkeypatch):
         images[i, 2 + 2 * label:4 + 2 * label, 4:24] = 255
     images = np.maximum(images, rs.randint(0, 40, images.shape).astype(np.uint8))
     folder = tmp_path / "data"
-    folder.mkdir()
+    folder.mkdir(exist_ok=True)
     np.savez(folder / "mnist.npz", x_train=images[:250], y_train=labels[:250],
              x_test=images[250:], y_test=labels[250:])
     return folder
@@ -41,7 +43,7 @@ def frey_dir(tmp_path, monkeypatch):
     monkeypatch.setattr(datasets, "FREY_SHAPE", (130, 560))
     monkeypatch.setattr(datasets, "FREY_TRAIN", 100)
     folder = tmp_path / "data"
-    folder.mkdir()
+    folder.mkdir(exist_ok=True)
     faces = np.random.RandomState(1).randint(60, 200, (560, 130)).astype(np.uint8)
     scipy.io.savemat(folder / "frey_rawface.mat", {"ff": faces})
     return folder
@@ -164,3 +166,46 @@ def test_nan_guard_keeps_the_last_good_checkpoint(tmp_path):
     assert len(meta["history"]) == 2
     for key, value in good.get_state().items():
         np.testing.assert_array_equal(state[key], value)
+
+
+def test_evaluate_example(mnist_dir, tmp_path, capsys):
+    out = tmp_path / "run"
+    run_mnist(mnist_dir, out)
+    bound, log_px, stderr = evaluate_example.main([str(out), "--data", str(mnist_dir), "--k", "50"])
+    assert np.isfinite(bound) and stderr > 0
+    assert log_px > bound - 3 * stderr  # the estimate sits above the bound (up to noise)
+    printed = capsys.readouterr().out
+    assert "mnist test set, 50 rows: lower bound" in printed and "log p(x) ~=" in printed
+    with pytest.raises(FileNotFoundError, match="holds no checkpoint.npz"):
+        evaluate_example.main([str(tmp_path / "nothing")])
+
+
+def test_figure2_example(mnist_dir, frey_dir, tmp_path, monkeypatch):
+    monkeypatch.setitem(paper_figure2.SETUPS, "mnist",
+                        dict(hidden=8, latents=(2, 3), batch_size=50, learning_rate=1e-3))
+    monkeypatch.setitem(paper_figure2.SETUPS, "freyface",
+                        dict(hidden=8, latents=(2,), batch_size=20, learning_rate=3e-4))
+    out = tmp_path / "fig"
+    rows = paper_figure2.main(["--budget", "400", "--data", str(mnist_dir), "--out", str(out),
+                               "--dtype", "float64"])
+    assert {(r["dataset"], r["n_latent"]) for r in rows} == {("mnist", 2), ("mnist", 3), ("freyface", 2)}
+    assert [r["samples"] for r in rows if r["dataset"] == "mnist" and r["n_latent"] == 2] == [200, 400]
+    assert len([r for r in rows if r["dataset"] == "freyface"]) == 4  # 4 epochs of 100 faces
+    assert matplotlib.image.imread(out / "figure2.png").shape[:2] == (640, 640)
+    text = (out / "figure2.csv").read_text().splitlines()
+    assert text[0] == "dataset,n_latent,epoch,samples,train_bound,test_bound" and len(text) == 9
+    again = paper_figure2.main(["--budget", "400", "--data", str(mnist_dir), "--out", str(out),
+                                "--dtype", "float64"])  # resumes: nothing left to train
+    assert again == rows
+
+
+def test_dynamic_binarisation_redraws_every_epoch_and_resumes_exactly(mnist_dir, tmp_path):
+    vae, straight = run_mnist(mnist_dir, tmp_path / "straight", "--binarize", "dynamic", "--epochs", "3")
+    x = vae.x_train.get_value()
+    assert set(np.unique(x)) == {0.0, 1.0}
+    run_mnist(mnist_dir, tmp_path / "resumed", "--binarize", "dynamic", "--epochs", "2")
+    resumed_vae, resumed = run_mnist(mnist_dir, tmp_path / "resumed", "--binarize", "dynamic", "--epochs", "3")
+    np.testing.assert_array_equal(resumed_vae.x_train.get_value(), x)
+    assert [r["valid_bound"] for r in resumed] == [r["valid_bound"] for r in straight]
+    first_epoch = run_mnist(mnist_dir, tmp_path / "one", "--binarize", "dynamic", "--epochs", "1")[0]
+    assert not np.array_equal(first_epoch.x_train.get_value(), x)  # a fresh draw each epoch

@@ -12,6 +12,8 @@ import time
 import numpy as np
 
 from . import plots
+from .checkpoint import CHECKPOINT_FILE, CheckpointError, load_checkpoint
+from .datasets import load_freyface, load_mnist
 from .evaluate import lower_bound
 from .training import train
 from .vae import VAE
@@ -39,6 +41,9 @@ def parser(description, *, epochs, hidden, n_latent, batch_size, learning_rate, 
     p.add_argument("--b1", type=float, default=0.95, help="Adam's first-moment decay (the original's)")
     p.add_argument("--b2", type=float, default=0.999, help="Adam's second-moment decay")
     p.add_argument("--lam", type=float, default=0.0, help="L2 (MAP) weight on the W matrices")
+    p.add_argument("--bias-correction", choices=["epoch", "step"], default="epoch",
+                   help="Adam's bias correction by epoch (the original) or by step (Kingma & Ba)")
+    p.add_argument("--n-samples", type=int, default=1, help="noise samples per datapoint in the bound (L)")
     p.add_argument("--data", default=None,
                    help="data file or folder (default: $VAE_THEANO_DATA, then data/, then download)")
     p.add_argument("--out", default=out, help="run folder: checkpoint, history.csv, pictures")
@@ -62,11 +67,13 @@ def run(args, x_train, x_valid, *, continuous, image_shape, dataset, labels_vali
     hu_decoder = args.hu_decoder or args.hidden
     vae = VAE(continuous, hu_encoder, hu_decoder, args.n_latent, x_train, b1=args.b1, b2=args.b2,
               batch_size=args.batch_size, learning_rate=args.learning_rate, lam=args.lam,
-              mode=args.mode, dtype=args.dtype, seed=args.seed)
+              mode=args.mode, dtype=args.dtype, seed=args.seed,
+              bias_correction=args.bias_correction, n_samples=args.n_samples)
     config = dict(dataset=dataset, continuous=continuous, N=vae.N, features=vae.features,
                   hu_encoder=hu_encoder, hu_decoder=hu_decoder, n_latent=args.n_latent,
                   batch_size=args.batch_size, learning_rate=args.learning_rate, b1=args.b1,
-                  b2=args.b2, lam=args.lam, dtype=args.dtype, seed=args.seed, binarize=binarize)
+                  b2=args.b2, lam=args.lam, dtype=args.dtype, seed=args.seed, binarize=binarize,
+                  bias_correction=args.bias_correction, n_samples=args.n_samples)
     log(f"model {vae.features}-{hu_encoder}-{args.n_latent}-{hu_decoder}-{vae.features} "
         f"({'Gaussian' if continuous else 'Bernoulli'} decoder), {vae.N} training rows, "
         f"{args.dtype}, mode {args.mode}; built in {time.perf_counter() - begin:.1f} s")
@@ -96,3 +103,36 @@ def draw_pictures(vae, history, x_valid, image_shape, out, labels_valid=None):
             mu = vae.encode_mean(x_valid)[0]
             paths.append(plots.plot_latent_means(mu, labels_valid, os.path.join(out, PICTURES["latent"])))
     return paths
+
+
+def load_run(run_dir, data=None, mode="CVM"):
+    """Rebuild a training run's model from its checkpoint.
+
+    Returns (vae, config, held_out): the model with the checkpoint's
+    parameters, the run's configuration, and the data to evaluate on, (x, name):
+    MNIST's test set (binarised once with seed 0 when the run trained on binary
+    images), or Frey Face's validation faces (it has no test set).
+    """
+    path = os.path.join(run_dir, CHECKPOINT_FILE)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{run_dir} holds no {CHECKPOINT_FILE}: train into it first")
+    state, meta = load_checkpoint(path)
+    config = meta["config"]
+    if config["dataset"] == "mnist":
+        binary = "static" if config.get("binarize") in ("static", "dynamic") else None
+        (x_train, _), _, (x_test, _) = load_mnist(data, binarize=binary)
+        held_out = (x_test, "test")
+    elif config["dataset"] == "freyface":
+        x_train, x_valid = load_freyface(data)
+        held_out = (x_valid, "validation")
+    else:
+        raise CheckpointError(f"{path}: unknown dataset {config['dataset']!r}")
+    vae = VAE(config["continuous"], config["hu_encoder"], config["hu_decoder"], config["n_latent"],
+              x_train, b1=config["b1"], b2=config["b2"], batch_size=config["batch_size"],
+              learning_rate=config["learning_rate"], lam=config["lam"], mode=mode,
+              dtype=config["dtype"], seed=config["seed"],
+              bias_correction=config.get("bias_correction", "epoch"),
+              n_samples=config.get("n_samples", 1))
+    vae.set_state(state, source=path)
+    vae.set_rng_state(meta["srng"])
+    return vae, config, held_out
