@@ -72,10 +72,21 @@ def configure_blas():
     return pytensor.config.blas__ldflags
 
 
+_NO_C = ("NUMBA", "JAX", "PYTORCH", "MLX")
+
+
+def runs_c_ops(mode):
+    """Whether ``mode`` can run our own C Ops (``vae_theano.ops``): not JAX, Numba, ..."""
+    if isinstance(mode, str):
+        return mode.upper() not in _NO_C
+    linker = type(getattr(mode, "linker", None)).__name__.upper()
+    return not any(name in linker for name in _NO_C)
+
+
 def resolve_mode(mode=None):
     """The PyTensor compilation mode to use: ``mode``, or C (CVM) by default."""
     if mode is None:
         mode = DEFAULT_MODE
-    if not (isinstance(mode, str) and mode.upper() in ("NUMBA", "JAX", "PYTORCH", "MLX")):
+    if runs_c_ops(mode):
         configure_blas()
     return mode

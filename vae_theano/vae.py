@@ -31,7 +31,8 @@ from pytensor.tensor.random.op import RandomVariable
 
 from . import safe_pickle
 from .atomic import atomic_write
-from .backend import resolve_mode
+from .backend import resolve_mode, runs_c_ops
+from .ops import AdamStep
 
 epsilon = 1e-8  # Adam's denominator guard, as in the original
 sigma_init = 0.01  # standard deviation of the initial weights
@@ -289,12 +290,24 @@ class VAE:
         and for weights (names containing W) also
         theta <- theta - learning_rate * lam * (batch_size / N) * theta   (L2 / MAP).
         Every right-hand side uses the values before the update.
+
+        On backends that run C (the default) the same update is one fused,
+        in-place C loop per parameter (``ops.AdamStep``); elsewhere (JAX, Numba)
+        it is the symbolic expression below.
         """
         updates = OrderedDict()
         if self.bias_correction == "step":
             epoch = self.t + 1
             updates[self.t] = epoch
         gamma = pt.sqrt(1 - self.b2 ** epoch) / (1 - self.b1 ** epoch)
+        if runs_c_ops(self.mode):
+            step = AdamStep(self.b1, self.b2, epsilon)
+            coef = self.learning_rate * gamma
+            for name, gradient in zip(self.params, gradients):
+                parameter, m, v = self.params[name], self.m[name], self.v[name]
+                decay = self.learning_rate * self.lam * (self.batch_size / self.N) if "W" in name else 0.0
+                updates[parameter], updates[m], updates[v] = step(parameter, gradient, m, v, coef, decay)
+            return updates
         values_iterable = zip(self.params.keys(), self.params.values(), gradients,
                               self.m.values(), self.v.values())
         for name, parameter, gradient, m, v in values_iterable:
