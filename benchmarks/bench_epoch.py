@@ -8,7 +8,8 @@ For each PyTensor mode and dtype, a fresh process builds the model (784-400-20-
 400-784, batch 100, 50,000 rows) twice: once with an empty compile cache
 (cold) and once with the cache that build left (warm), then times ``--epochs``
 epochs of ``update`` over a shuffled batch order. The baseline is
-``vae_theano.numpy_reference`` (forward, backward, Adam in NumPy), timed over
+``benchmarks/numpy_step.py`` (forward, backward, Adam in NumPy, written for
+speed; a test checks it against the model), timed over
 the same epochs in the same run; the ratio is seconds per epoch divided by the
 baseline's of the same dtype (below 1: faster than NumPy). It also times
 ``likelihood`` on 10,000 rows. Machines are shared and noisy: compare ratios,
@@ -47,22 +48,23 @@ def training_data(path, seed=0):
 
 def numpy_epochs(x, dtype, epochs, batches):
     """Seconds of each epoch of the NumPy step (forward, backward, Adam)."""
+    sys.path.insert(0, HERE)
+    from numpy_step import NumpyStep
+
     from vae_theano import numpy_reference as ref
 
     x = x.astype(dtype)
     params = ref.init_params(False, 784, SIZES["hu_encoder"], SIZES["hu_decoder"], SIZES["n_latent"],
                              dtype=dtype)
-    m = {k: np.zeros_like(p) for k, p in params.items()}
-    v = {k: np.zeros_like(p) for k, p in params.items()}
-    rng = np.random.default_rng(0)
     bs = SIZES["batch_size"]
+    step = NumpyStep(params, bs, len(x))
+    rng = np.random.default_rng(0)
     times = []
     for epoch in range(1, epochs + 1):
         begin = time.perf_counter()
         for batch in rng.permutation(len(x) // bs)[:batches]:
-            eps = rng.standard_normal((bs, SIZES["n_latent"])).astype(dtype)
-            result = ref.forward_backward(params, x[batch * bs:(batch + 1) * bs], eps)
-            params, m, v = ref.adam_step(params, m, v, result["grads"], epoch, batch_size=bs, N=len(x))
+            eps = rng.standard_normal((bs, SIZES["n_latent"]), dtype=dtype)
+            step.step(x[batch * bs:(batch + 1) * bs], eps, epoch)
         times.append(time.perf_counter() - begin)
     return times
 

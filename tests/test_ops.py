@@ -47,3 +47,33 @@ def test_update_step_has_no_duplicate_products_and_updates_in_place(tiny_binary)
     assert len(products) == 15, [str(n) for n in products]
     copies = [n for n in products if "W_zh.T" in str(n)]
     assert sorted(type(n.op).__name__ for n in copies) == ["Dot22", "Dot22Scalar"]
+
+
+@pytest.mark.parametrize("dtype, rtol", [("float64", 1e-13), ("float32", 2e-5)])
+@pytest.mark.parametrize("mode", ["CVM", "FAST_COMPILE"])
+def test_bernoulli_log_likelihood_matches_numpy(dtype, rtol, mode):
+    from vae_theano.ops import BernoulliLogLik
+
+    rs = np.random.RandomState(1)
+    x = (rs.uniform(size=(7, 300)) < 0.4).astype(dtype)
+    x[:, :5] = 0.3  # grey levels too
+    a = (rs.normal(size=(7, 300)) * 6).astype(dtype)
+    a[0, :4] = [-800, 800, -60, 60]  # saturated logits stay finite
+    xs, As, g = pt.matrix(dtype=dtype), pt.matrix(dtype=dtype), pt.vector(dtype=dtype)
+    out = BernoulliLogLik()(xs, As)
+    f = pytensor.function([xs, As, g], [out, pytensor.grad((out * g).sum(), As)], mode=mode)
+    weights = rs.normal(size=7).astype(dtype)
+    value, grad = f(x, a, weights)
+    x64, a64 = x.astype(np.float64), a.astype(np.float64)
+    np.testing.assert_allclose(value, (x64 * a64 - np.logaddexp(0, a64)).sum(axis=1), rtol=rtol)
+    expected = weights[:, None] * (x64 - 0.5 * (1 + np.tanh(0.5 * a64)))
+    np.testing.assert_allclose(grad, expected, rtol=rtol, atol=rtol * np.abs(expected).max())
+
+
+def test_bernoulli_log_likelihood_gradient_by_finite_differences():
+    from vae_theano.ops import BernoulliLogLik
+
+    rs = np.random.RandomState(2)
+    x = rs.uniform(size=(3, 5))
+    pytensor.gradient.verify_grad(lambda a: BernoulliLogLik()(x, a), [rs.normal(size=(3, 5))], rng=rs,
+                                  mode="CVM")

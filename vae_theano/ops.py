@@ -1,4 +1,7 @@
-"""A fused C implementation of the original's Adam step, as Theano had its own C Ops.
+"""Fused C Ops for the two hot spots of a step, as Theano had its own C Ops.
+
+``AdamStep`` (below) and the Bernoulli log-likelihood (``BernoulliLogLik``, at
+the end of this module).
 
 Written symbolically, one Adam update of a 784 x 400 weight matrix becomes a
 generic fused elementwise loop that PyTensor does not vectorise, and the
@@ -146,3 +149,178 @@ def adam_step_inplace(fgraph, node):
 
 optdb.register("adam_step_inplace", dfs_rewriter(adam_step_inplace, name="adam_step_inplace"),
                "fast_run", "inplace", position=50.3)
+
+
+class BernoulliLogLik(COp):
+    """Row sums of x log sigmoid(a) + (1 - x) log(1 - sigmoid(a)) = x a - softplus(a).
+
+    x, a: (batch, D) data in [0, 1] and decoder logits -> (batch,), in nats.
+    softplus(a) = max(a, 0) + log1p(exp(-|a|)) never overflows. The C loop is
+    compiled with -ffast-math so that gcc calls glibc's vectorised exp and
+    log1p (libmvec, within 4 ulp): the generic fused loop did 28 ns per element.
+    Its gradient in a is g (x - sigmoid(a)) (``BernoulliLogLikGrad``).
+    """
+
+    __props__ = ()
+
+    def make_node(self, x, a):
+        a = pt.as_tensor_variable(a)
+        x = pt.cast(pt.as_tensor_variable(x), a.type.dtype)
+        if x.type.ndim != 2 or a.type.ndim != 2:
+            raise TypeError("BernoulliLogLik: x and a must be matrices")
+        return Apply(self, [x, a], [pt.vector(dtype=a.type.dtype)])
+
+    def perform(self, node, inputs, outputs):
+        x, a = inputs
+        outputs[0][0] = (x * a - np.logaddexp(0, a)).sum(axis=1).astype(a.dtype)
+
+    def infer_shape(self, fgraph, node, shapes):
+        return [(shapes[1][0],)]
+
+    def pullback(self, inputs, outputs, cotangents):
+        x, a = inputs
+        (g,) = cotangents
+        return [g.dimshuffle(0, "x") * a, BernoulliLogLikGrad()(x, a, g)]
+
+    def c_compile_args(self, **kwargs):
+        return _VECTOR_MATH_ARGS
+
+    def c_libraries(self, **kwargs):
+        return ["m"]
+
+    def c_code_cache_version(self):
+        return (1,)
+
+    def c_support_code_apply(self, node, name):
+        ctype = _ctype(node)
+        return f"""
+        static __attribute__((noinline)) void bernoulli_loglik_{name}(
+            npy_intp rows, npy_intp cols, const {ctype}* __restrict__ X,
+            const {ctype}* __restrict__ A, {ctype}* __restrict__ out)
+        {{
+            for (npy_intp r = 0; r < rows; ++r) {{
+                const {ctype}* x = X + r * cols;
+                const {ctype}* a = A + r * cols;
+                {ctype} total = 0;
+                for (npy_intp j = 0; j < cols; ++j) {{
+                    const {ctype} aj = a[j];
+                    total += x[j] * aj - (({ctype})(aj > 0 ? aj : 0) + log1p(exp(-fabs(aj))));
+                }}
+                out[r] = total;
+            }}
+        }}
+        """
+
+    def c_code(self, node, name, inputs, outputs, sub):
+        x, a = inputs
+        (out,) = outputs
+        ctype, fail = _ctype(node), sub["fail"]
+        return f"""
+        {{
+            if (PyArray_DIMS({x})[0] != PyArray_DIMS({a})[0] || PyArray_DIMS({x})[1] != PyArray_DIMS({a})[1]) {{
+                PyErr_SetString(PyExc_ValueError, "BernoulliLogLik: x and a differ in shape");
+                {fail};
+            }}
+            npy_intp rows = PyArray_DIMS({a})[0], cols = PyArray_DIMS({a})[1];
+            Py_XDECREF({out});
+            {out} = (PyArrayObject*)PyArray_EMPTY(1, &rows, PyArray_TYPE({a}), 0);
+            if (!{out}) {fail};
+            PyArrayObject* x_c = PyArray_GETCONTIGUOUS({x});
+            if (!x_c) {fail};
+            PyArrayObject* a_c = PyArray_GETCONTIGUOUS({a});
+            if (!a_c) {{ Py_DECREF(x_c); {fail}; }}
+            bernoulli_loglik_{name}(rows, cols, (const {ctype}*)PyArray_DATA(x_c),
+                                   (const {ctype}*)PyArray_DATA(a_c), ({ctype}*)PyArray_DATA({out}));
+            Py_DECREF(x_c);
+            Py_DECREF(a_c);
+        }}
+        """
+
+
+class BernoulliLogLikGrad(COp):
+    """d/da of BernoulliLogLik weighted by g: (x, a (batch, D), g (batch,)) -> g (x - sigmoid(a))."""
+
+    __props__ = ()
+
+    def make_node(self, x, a, g):
+        a = pt.as_tensor_variable(a)
+        x = pt.cast(pt.as_tensor_variable(x), a.type.dtype)
+        g = pt.cast(pt.as_tensor_variable(g), a.type.dtype)
+        return Apply(self, [x, a, g], [a.type()])
+
+    def perform(self, node, inputs, outputs):
+        x, a, g = inputs
+        sigmoid = 0.5 * (1 + np.tanh(0.5 * a))
+        outputs[0][0] = (g[:, None] * (x - sigmoid)).astype(a.dtype)
+
+    def infer_shape(self, fgraph, node, shapes):
+        return [shapes[1]]
+
+    def c_compile_args(self, **kwargs):
+        return _VECTOR_MATH_ARGS
+
+    def c_libraries(self, **kwargs):
+        return ["m"]
+
+    def c_code_cache_version(self):
+        return (2,)
+
+    def c_support_code_apply(self, node, name):
+        ctype = _ctype(node)
+        return f"""
+        static __attribute__((noinline)) void bernoulli_grad_{name}(
+            npy_intp rows, npy_intp cols, const {ctype}* __restrict__ X,
+            const {ctype}* __restrict__ A, const {ctype}* __restrict__ G, {ctype}* __restrict__ out)
+        {{
+            for (npy_intp r = 0; r < rows; ++r) {{
+                const {ctype} g = G[r];
+                const {ctype}* x = X + r * cols;
+                const {ctype}* a = A + r * cols;
+                {ctype}* o = out + r * cols;
+                for (npy_intp j = 0; j < cols; ++j) {{
+                    // sigmoid(a) from e = exp(-|a|) in (0, 1]: nothing overflows
+                    const {ctype} e = exp(-fabs(a[j]));
+                    const {ctype} sigmoid = (a[j] >= 0 ? 1 : e) / (1 + e);
+                    o[j] = g * (x[j] - sigmoid);
+                }}
+            }}
+        }}
+        """
+
+    def c_code(self, node, name, inputs, outputs, sub):
+        x, a, g = inputs
+        (out,) = outputs
+        ctype, fail = _ctype(node), sub["fail"]
+        return f"""
+        {{
+            if (PyArray_DIMS({x})[0] != PyArray_DIMS({a})[0] || PyArray_DIMS({x})[1] != PyArray_DIMS({a})[1]
+                    || PyArray_DIMS({g})[0] != PyArray_DIMS({a})[0]) {{
+                PyErr_SetString(PyExc_ValueError, "BernoulliLogLikGrad: x, a and g differ in shape");
+                {fail};
+            }}
+            Py_XDECREF({out});
+            {out} = (PyArrayObject*)PyArray_EMPTY(2, PyArray_DIMS({a}), PyArray_TYPE({a}), 0);
+            if (!{out}) {fail};
+            PyArrayObject* x_c = PyArray_GETCONTIGUOUS({x});
+            if (!x_c) {fail};
+            PyArrayObject* a_c = PyArray_GETCONTIGUOUS({a});
+            if (!a_c) {{ Py_DECREF(x_c); {fail}; }}
+            PyArrayObject* g_c = PyArray_GETCONTIGUOUS({g});
+            if (!g_c) {{ Py_DECREF(x_c); Py_DECREF(a_c); {fail}; }}
+            bernoulli_grad_{name}(PyArray_DIMS({a})[0], PyArray_DIMS({a})[1],
+                                  (const {ctype}*)PyArray_DATA(x_c), (const {ctype}*)PyArray_DATA(a_c),
+                                  (const {ctype}*)PyArray_DATA(g_c), ({ctype}*)PyArray_DATA({out}));
+            Py_DECREF(x_c);
+            Py_DECREF(a_c);
+            Py_DECREF(g_c);
+        }}
+        """
+
+
+# -ffast-math lets gcc use glibc's vector exp/log1p; the loops never meet inf or NaN
+# for finite inputs (exp(-|a|) lies in (0, 1]).
+_VECTOR_MATH_ARGS = ["-O3", "-ffast-math"]
+
+
+def _ctype(node):
+    return {"float32": "npy_float32", "float64": "npy_float64"}[node.inputs[1].type.dtype]

@@ -32,7 +32,7 @@ from pytensor.tensor.random.op import RandomVariable
 from . import safe_pickle
 from .atomic import atomic_write
 from .backend import resolve_mode, runs_c_ops
-from .ops import AdamStep
+from .ops import AdamStep, BernoulliLogLik
 
 epsilon = 1e-8  # Adam's denominator guard, as in the original
 sigma_init = 0.01  # standard deviation of the initial weights
@@ -226,7 +226,12 @@ class VAE:
         else:
             logits = pt.dot(h_decoder, self.params["W_hx"]) + self.params["b_hx"].dimshuffle("x", 0)
             reconstructed_x = pt.sigmoid(logits)
-            logpxz = None if x is None else (x * logits - pt.softplus(logits)).sum(axis=1)
+            if x is None:
+                logpxz = None
+            elif runs_c_ops(self.mode):  # the same sum, as one vectorised C loop
+                logpxz = BernoulliLogLik()(x, logits)
+            else:
+                logpxz = (x * logits - pt.softplus(logits)).sum(axis=1)
         return reconstructed_x, logpxz
 
     def lower_bound(self, x, eps=None):

@@ -1,0 +1,35 @@
+"""The benchmark's NumPy baseline computes the same step as the model.
+
+float32 to 1e-3: after a few Adam steps, m / sqrt(v) of near-zero gradients
+carries float32 rounding to about 3e-4 (see test_reference.py).
+"""
+
+import os
+import sys
+
+import numpy as np
+import pytest
+
+from vae_theano import VAE
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"))
+from numpy_step import NumpyStep  # noqa: E402
+
+
+@pytest.mark.parametrize("dtype, rtol", [("float64", 1e-9), ("float32", 1e-3)])
+def test_numpy_step_matches_the_model(dtype, rtol):
+    rs = np.random.RandomState(0)
+    x = (rs.uniform(size=(40, 30)) < 0.3).astype(dtype)
+    vae = VAE(False, 12, 9, 4, x, batch_size=20, lam=0.2, dtype=dtype)
+    baseline = NumpyStep({k: p.get_value().copy() for k, p in vae.params.items()},
+                         batch_size=20, N=40, lam=0.2)
+    for batch, epoch in [(0, 1), (1, 1), (0, 2), (1, 3)]:
+        eps = vae.srng.get_value().normal(0.0, 1.0, size=(20, 4)).astype(dtype)
+        want = vae.update(batch, epoch)
+        got = baseline.step(x[batch * 20:(batch + 1) * 20], eps, epoch)
+        assert got == pytest.approx(float(want), rel=rtol)
+    for name, p in vae.params.items():
+        value = p.get_value()
+        np.testing.assert_allclose(baseline.p[name], value, rtol=rtol, atol=rtol * np.abs(value).max(),
+                                   err_msg=name)
+        assert baseline.p[name].dtype == dtype
