@@ -41,7 +41,9 @@ def run_model_sequence(vae, ref):
     names = list(vae.params)
     bs = vae.batch_size
     with pytensor.config.change_flags(floatX=vae.dtype):
-        x, eps, epoch = pt.matrix("x"), pt.matrix("eps"), pt.scalar("epoch")
+        L = vae.n_samples  # eps is stored (L * batch, n_latent), sample-major
+        x, epoch = pt.matrix("x"), pt.scalar("epoch")
+        eps = pt.matrix("eps") if L == 1 else pt.tensor3("eps")
         bound = vae.lower_bound(x, eps)
         grads = pytensor.grad(bound.logpx, list(vae.params.values()))
         step0 = pytensor.function([x, eps], list(bound) + grads, mode=vae.mode)
@@ -49,14 +51,15 @@ def run_model_sequence(vae, ref):
                                  updates=vae.get_adam_updates(grads, epoch),
                                  on_unused_input="ignore")  # epoch, under "step"
     cast = lambda a: np.asarray(a, dtype=vae.dtype)
+    noise = lambda a: cast(a if L == 1 else a.reshape(L, -1, a.shape[-1]))
     out = {}
-    values = step0(cast(ref["x"][:bs]), cast(ref["eps0"]))
+    values = step0(cast(ref["x"][:bs]), noise(ref["eps0"]))
     for field, value in zip(bound._fields, values):
         out["step0/" + field] = value
     for name, g in zip(names, values[len(bound):]):
         out["step0/grad/" + name] = g
     for j, (batch, e, ep) in enumerate(ref["config/steps"], start=1):
-        out[f"step{j}/logpx"] = step(cast(ref["x"][batch * bs:(batch + 1) * bs]), cast(ref[f"eps{e}"]), ep)
+        out[f"step{j}/logpx"] = step(cast(ref["x"][batch * bs:(batch + 1) * bs]), noise(ref[f"eps{e}"]), ep)
         for name in names:
             out[f"step{j}/params/{name}"] = vae.params[name].get_value()
             out[f"step{j}/m/{name}"] = vae.m[name].get_value()

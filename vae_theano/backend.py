@@ -83,6 +83,13 @@ def runs_c_ops(mode):
     return not any(name in linker for name in _NO_C)
 
 
+def slices_on_host(mode):
+    """Whether ``update`` must cut batches in Python: JAX traces static shapes, and a
+    slice of the shared training set at a traced batch index has none."""
+    name = mode.upper() if isinstance(mode, str) else type(getattr(mode, "linker", None)).__name__.upper()
+    return "JAX" in name or "MLX" in name
+
+
 def resolve_mode(mode=None):
     """The PyTensor compilation mode to use: ``mode``, or C (CVM) by default."""
     if mode is None:

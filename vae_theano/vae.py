@@ -31,7 +31,7 @@ from pytensor.tensor.random.op import RandomVariable
 
 from . import safe_pickle
 from .atomic import atomic_write
-from .backend import resolve_mode, runs_c_ops
+from .backend import resolve_mode, runs_c_ops, slices_on_host
 from .ops import AdamStep, BernoulliLogLik
 
 epsilon = 1e-8  # Adam's denominator guard, as in the original
@@ -201,10 +201,17 @@ class VAE:
         ``rng_updates(outputs)`` so that each call draws fresh noise.
         """
         if eps is None:
-            # Each compiled function draws once from srng and stores srng's next
-            # state through its updates (``rng_updates``).
-            _, eps = pt.random.normal(0, 1, size=mu.shape, rng=self.srng, return_next_rng=True)
+            eps = self.draw_eps(mu.shape)
         return mu + pt.exp(0.5 * log_sigma) * eps
+
+    def draw_eps(self, size):
+        """Standard normal noise of shape ``size`` from srng.
+
+        Each compiled function draws once from srng and stores srng's next
+        state through its updates (``rng_updates``).
+        """
+        _, eps = pt.random.normal(0, 1, size=size, rng=self.srng, return_next_rng=True)
+        return eps
 
     def decoder(self, x, z):
         """p(x|z): z (batch, n_latent) -> reconstructed_x (batch, D), logpxz (batch,).
@@ -238,8 +245,10 @@ class VAE:
         """The bound's graph for a batch x (batch, D); see ``Bound``.
 
         With n_samples = L > 1, each row gets L noise draws (eps, if given, is
-        (L * batch, n_latent), sample-major); z and reconstructed_x then have
-        L * batch rows and logpxz is the mean over the L draws, (batch,).
+        (L, batch, n_latent)); z and reconstructed_x then stack the L draws
+        sample-major into L * batch rows, and logpxz is the mean over the L
+        draws, (batch,). The L draws are unrolled in the graph (no reshapes of
+        the batch axis), which keeps every shape static for JAX.
         """
         mu, log_sigma = self.encoder(x)
         if self.n_samples == 1:
@@ -247,9 +256,13 @@ class VAE:
             reconstructed_x, logpxz = self.decoder(x, z)
         else:
             L = self.n_samples
-            z = self.sampler(pt.tile(mu, (L, 1)), pt.tile(log_sigma, (L, 1)), eps)
-            reconstructed_x, logpxz = self.decoder(pt.tile(x, (L, 1)), z)
-            logpxz = logpxz.reshape((L, x.shape[0])).mean(axis=0)
+            if eps is None:
+                eps = self.draw_eps((L, x.shape[0], self.n_latent))
+            draws = [self.sampler(mu, log_sigma, eps[i]) for i in range(L)]
+            decoded = [self.decoder(x, z_i) for z_i in draws]
+            z = pt.concatenate(draws, axis=0)
+            reconstructed_x = pt.concatenate([r for r, _ in decoded], axis=0)
+            logpxz = pt.mean(pt.stack([lp for _, lp in decoded]), axis=0)
         # Expectation of (logpz - logqz_x) over logqz_x is equal to KLD (see appendix B):
         KLD = 0.5 * pt.sum(1 + log_sigma - mu ** 2 - pt.exp(log_sigma), axis=1)
         logpx = pt.mean(logpxz + KLD)
@@ -264,13 +277,33 @@ class VAE:
         return {}
 
     def create_gradientfunctions(self, x_train):
-        """Compile update(batch, epoch), likelihood(x), encode(x) and decode(z)."""
+        """Compile update(batch, epoch), likelihood(x), encode(x) and decode(z).
+
+        On JAX (``backend.slices_on_host``) the functions take the batch and the
+        noise as inputs instead: a slice of the shared training set at a traced
+        index has no static shape, and JAX would run on a copy of srng. The
+        noise is then drawn on the host from srng's own generator, the same
+        draws the C backend makes, so both backends see the same noise.
+        """
         x = pt.matrix("x")
         epoch = pt.scalar("epoch")
-        bound = self.lower_bound(x)
+        host = self._noise_on_host = slices_on_host(self.mode)
+        eps = (pt.matrix("eps") if self.n_samples == 1 else pt.tensor3("eps")) if host else None
+        bound = self.lower_bound(x, eps)
         gradients = pytensor.grad(bound.logpx, list(self.params.values()))
         updates = self.get_adam_updates(gradients, epoch)
         updates.update(self.rng_updates([bound.logpx]))
+        z_in = pt.matrix("z")
+        decode = pytensor.function([z_in], self.decoder(None, z_in)[0], mode=self.mode, name="decode")
+
+        if host:
+            eps_z = pt.matrix("eps_z")
+            z = self.sampler(*self.encoder(x), eps_z)
+            update = pytensor.function([x, eps, epoch], bound.logpx, updates=updates, mode=self.mode,
+                                       name="update", on_unused_input="ignore")
+            likelihood = pytensor.function([x, eps], bound.logpx, mode=self.mode, name="likelihood")
+            encode = pytensor.function([x, eps_z], z, mode=self.mode, name="encode")
+            return update, likelihood, encode, decode
 
         batch = pt.iscalar("batch")
         givens = {x: x_train[batch * self.batch_size:(batch + 1) * self.batch_size, :]}
@@ -281,9 +314,15 @@ class VAE:
                                        mode=self.mode, name="likelihood")
         z = self.sampler(*self.encoder(x))
         encode = pytensor.function([x], z, updates=self.rng_updates([z]), mode=self.mode, name="encode")
-        z_in = pt.matrix("z")
-        decode = pytensor.function([z_in], self.decoder(None, z_in)[0], mode=self.mode, name="decode")
         return update, likelihood, encode, decode
+
+    def _host_noise(self, rows, samples=None):
+        """N(0, 1) noise (rows, n_latent), or (samples, rows, n_latent), from srng's generator."""
+        size = (rows, self.n_latent) if samples is None else (samples, rows, self.n_latent)
+        return self.srng.get_value(borrow=True).normal(0.0, 1.0, size=size).astype(self.dtype)
+
+    def _bound_noise(self, rows):
+        return self._host_noise(rows, None if self.n_samples == 1 else self.n_samples)
 
     def get_adam_updates(self, gradients, epoch):
         """Adam, as the original: gradient *ascent* on the bound.
@@ -340,15 +379,27 @@ class VAE:
         if not (np.isfinite(epoch) and epoch > 0):
             raise ValueError(f"epoch must be positive (Adam's bias correction divides "
                              f"by 1 - b1**epoch), got {epoch!r}")
+        if self._noise_on_host:
+            rows = slice(batch * self.batch_size, (batch + 1) * self.batch_size)
+            x = np.asarray(self.x_train.get_value(borrow=True)[rows])
+            return self._update(x, self._bound_noise(len(x)), epoch)
         return self._update(batch, epoch)
 
     def likelihood(self, x):
         """The bound, averaged over the rows of x (batch, D), one fresh eps per row."""
-        return self._likelihood(self._check_x(x))
+        x = self._check_x(x)
+        if self._noise_on_host:
+            return self._likelihood(x, self._bound_noise(len(x)))
+        return self._likelihood(x)
 
     def encode(self, x):
         """A sample z ~ q(z|x): x (batch, D) -> z (batch, n_latent)."""
-        return self._encode(self._check_x(x))
+        return self._encode_checked(self._check_x(x))
+
+    def _encode_checked(self, x):
+        if self._noise_on_host:
+            return self._encode(x, self._host_noise(len(x)))
+        return self._encode(x)
 
     def decode(self, z):
         """Decoder means for z (n, n_latent) -> (n, D): probabilities or Gaussian means."""
@@ -451,7 +502,7 @@ class VAE:
         Unlike the original, the last partial batch is encoded too, not left at zero.
         """
         x_train = self._check_x(x_train)
-        return np.concatenate([self._encode(x_train[i:i + self.batch_size])
+        return np.concatenate([self._encode_checked(x_train[i:i + self.batch_size])
                                for i in range(0, len(x_train), self.batch_size)])
 
     def _check_x(self, x):
