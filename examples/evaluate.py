@@ -38,7 +38,7 @@ def main(argv=None):
                                 return_stderr=True)
     seconds = time.perf_counter() - begin
     mean_se = np.sqrt(np.sum(se ** 2)) / len(x)
-    print(f"log p(x) ~= {ll.mean():.2f} +- {mean_se:.2f} nats per datapoint "
+    print(f"log p(x) ~= {ll.mean():.2f} +- {mean_se:.3f} nats per datapoint "
           f"(k={args.k}, {seconds:.1f} s)")
     return bound, ll.mean(), mean_se
 

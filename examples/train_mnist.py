@@ -21,6 +21,8 @@ def main(argv=None):
     args = p.parse_args(argv)
     binarize = None if args.binarize == "none" else args.binarize
     (x_train, _), (x_valid, y_valid), _ = load_mnist(args.data, binarize="static" if binarize == "static" else None)
+    if binarize == "dynamic":  # train on fresh draws of the grey levels, validate on one fixed draw
+        x_valid = load_mnist(args.data, binarize="static")[1][0]
     return run(args, x_train, x_valid, continuous=False, image_shape=(28, 28), dataset="mnist",
                labels_valid=y_valid, binarize="dynamic" if binarize == "dynamic" else None)
 

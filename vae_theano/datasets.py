@@ -149,16 +149,7 @@ def _idx_file(folder, name):
 
 
 def _read_mnist_pickle(source):
-    try:
-        opener = gzip.open if source.endswith(".gz") else open
-        with opener(source, "rb") as f:
-            content = safe_pickle.load(f)
-    except safe_pickle.UnsafePickleError as e:
-        raise DatasetError(f"{source}: {e}") from e
-    except (OSError, EOFError, zlib.error, ValueError) as e:
-        raise DatasetError(f"{source}: truncated or corrupt ({e})") from e
-    except Exception as e:
-        raise DatasetError(f"{source}: not a readable MNIST pickle ({type(e).__name__}: {e})") from e
+    content = safe_pickle.load_path(source, DatasetError)
     try:
         (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = content
     except (TypeError, ValueError):
@@ -312,13 +303,7 @@ def _check_frey_digest(path):
 
 
 def _read_frey_pickle(source):
-    try:
-        with open(source, "rb") as f:
-            faces = safe_pickle.load(f)
-    except safe_pickle.UnsafePickleError as e:
-        raise DatasetError(f"{source}: {e}") from e
-    except Exception as e:
-        raise DatasetError(f"{source}: truncated or corrupt pickle ({type(e).__name__}: {e})") from e
+    faces = safe_pickle.load_path(source, DatasetError)
     if not isinstance(faces, np.ndarray) or faces.ndim != 2:
         raise DatasetError(f"{source}: expected a 2-D array of faces, got {type(faces).__name__}")
     if faces.dtype == np.uint8:

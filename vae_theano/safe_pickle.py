@@ -8,6 +8,7 @@ arrays and plain containers. Anything else raises ``UnsafePickleError``
 before it is called.
 """
 
+import gzip
 import pickle
 
 _ALLOWED = {
@@ -63,3 +64,19 @@ def load(fileobj):
     which is how NumPy's array buffers must be decoded.
     """
     return _ArrayUnpickler(fileobj, encoding="latin1").load()
+
+
+def load_path(path, error=ValueError):
+    """Unpickle the file at ``path`` (gzipped if it ends in .gz) with ``load``.
+
+    Any failure raises ``error`` (a ValueError subclass) naming the file: a
+    refused global, or a truncated or corrupt file. Nothing is half-loaded.
+    """
+    opener = gzip.open if str(path).endswith(".gz") else open
+    try:
+        with opener(path, "rb") as f:
+            return load(f)
+    except UnsafePickleError as e:
+        raise error(f"{path}: {e}") from e
+    except Exception as e:  # EOFError, zlib.error, OSError, UnpicklingError, ...
+        raise error(f"{path}: truncated or corrupt pickle ({type(e).__name__}: {e})") from e

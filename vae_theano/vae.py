@@ -633,13 +633,7 @@ def _read_parameter_files(path):
                                     f"params.pkl, m.pkl and v.pkl (missing: {missing})")
         state = {}
         for group, file in zip(("params", "m", "v"), legacy):
-            try:
-                with open(file, "rb") as f:
-                    content = safe_pickle.load(f)
-            except safe_pickle.UnsafePickleError as e:
-                raise ValueError(f"{file}: {e}") from e
-            except Exception as e:
-                raise ValueError(f"{file}: not a readable parameter pickle ({e})") from e
+            content = safe_pickle.load_path(file)
             if not isinstance(content, dict):
                 raise ValueError(f"{file}: expected a dict of arrays, got {type(content).__name__}")
             state.update({f"{group}/{name}": value for name, value in content.items()})
