@@ -9,13 +9,12 @@ validation faces. log p(x) uses k importance samples per image from q(z|x)
 """
 
 import argparse
-import sys
 import time
 
 import numpy as np
 
 from vae_theano.evaluate import lower_bound
-from vae_theano.experiment import load_run
+from vae_theano.experiment import cli, load_run
 
 
 def main(argv=None):
@@ -44,4 +43,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    cli(main)

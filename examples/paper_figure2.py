@@ -22,11 +22,11 @@ import argparse
 import csv
 import math
 import os
-import sys
 
 from vae_theano import VAE
 from vae_theano.atomic import atomic_write
 from vae_theano.datasets import load_freyface, load_mnist
+from vae_theano.experiment import cli
 from vae_theano.training import train
 
 SETUPS = {
@@ -123,4 +123,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    cli(main)

@@ -13,10 +13,9 @@ then starts to overfit (the training bound keeps rising, validation falls),
 hence 150 epochs.
 """
 
-import sys
 
 from vae_theano.datasets import load_freyface
-from vae_theano.experiment import parser, run
+from vae_theano.experiment import cli, parser, run
 
 
 def main(argv=None):
@@ -28,4 +27,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    cli(main)

@@ -7,10 +7,9 @@
 Run it again to resume from the last checkpoint in --out.
 """
 
-import sys
 
 from vae_theano.datasets import load_mnist
-from vae_theano.experiment import parser, run
+from vae_theano.experiment import cli, parser, run
 
 
 def main(argv=None):
@@ -28,4 +27,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    cli(main)

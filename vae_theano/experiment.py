@@ -7,6 +7,7 @@ summary) is here so that both behave the same way.
 
 import argparse
 import os
+import sys
 import time
 
 import numpy as np
@@ -15,7 +16,7 @@ from . import plots
 from .checkpoint import CHECKPOINT_FILE, CheckpointError, load_checkpoint
 from .datasets import load_freyface, load_mnist
 from .evaluate import lower_bound
-from .training import train
+from .training import TrainingDiverged, train
 from .vae import VAE
 
 PICTURES = {
@@ -25,6 +26,17 @@ PICTURES = {
     "manifold": "manifold.png",
     "latent": "latent_means.png",
 }
+
+
+def cli(main):
+    """Run an example's ``main(argv)`` from the command line: a missing or bad file,
+    a refused checkpoint or a diverged run ends with one clear line, not a traceback."""
+    try:
+        main(sys.argv[1:])
+    except (FileNotFoundError, ValueError, TrainingDiverged) as e:
+        sys.exit(f"error: {e}")
+    except KeyboardInterrupt:
+        sys.exit("interrupted; run the same command again to resume from the last checkpoint")
 
 
 def parser(description, *, epochs, hidden, n_latent, batch_size, learning_rate, out):
