@@ -151,7 +151,26 @@ optdb.register("adam_step_inplace", dfs_rewriter(adam_step_inplace, name="adam_s
                "fast_run", "inplace", position=50.3)
 
 
-class BernoulliLogLik(COp):
+# -ffast-math lets gcc use glibc's vector exp/log1p; the loops never meet inf or NaN
+# for finite inputs (exp(-|a|) lies in (0, 1]).
+_VECTOR_MATH_ARGS = ["-O3", "-ffast-math"]
+
+
+def _ctype(node):
+    return {"float32": "npy_float32", "float64": "npy_float64"}[node.inputs[1].type.dtype]
+
+
+class _VectorMathCOp(COp):
+    """A C Op whose loops call exp/log1p: compiled so that gcc vectorises them."""
+
+    def c_compile_args(self, **kwargs):
+        return _VECTOR_MATH_ARGS
+
+    def c_libraries(self, **kwargs):
+        return ["m"]  # libm's linker script brings in libmvec
+
+
+class BernoulliLogLik(_VectorMathCOp):
     """Row sums of x log sigmoid(a) + (1 - x) log(1 - sigmoid(a)) = x a - softplus(a).
 
     x, a: (batch, D) data in [0, 1] and decoder logits -> (batch,), in nats.
@@ -181,12 +200,6 @@ class BernoulliLogLik(COp):
         x, a = inputs
         (g,) = cotangents
         return [g.dimshuffle(0, "x") * a, BernoulliLogLikGrad()(x, a, g)]
-
-    def c_compile_args(self, **kwargs):
-        return _VECTOR_MATH_ARGS
-
-    def c_libraries(self, **kwargs):
-        return ["m"]
 
     def c_code_cache_version(self):
         return (1,)
@@ -237,7 +250,7 @@ class BernoulliLogLik(COp):
         """
 
 
-class BernoulliLogLikGrad(COp):
+class BernoulliLogLikGrad(_VectorMathCOp):
     """d/da of BernoulliLogLik weighted by g: (x, a (batch, D), g (batch,)) -> g (x - sigmoid(a))."""
 
     __props__ = ()
@@ -255,12 +268,6 @@ class BernoulliLogLikGrad(COp):
 
     def infer_shape(self, fgraph, node, shapes):
         return [shapes[1]]
-
-    def c_compile_args(self, **kwargs):
-        return _VECTOR_MATH_ARGS
-
-    def c_libraries(self, **kwargs):
-        return ["m"]
 
     def c_code_cache_version(self):
         return (2,)
@@ -315,12 +322,3 @@ class BernoulliLogLikGrad(COp):
             Py_DECREF(g_c);
         }}
         """
-
-
-# -ffast-math lets gcc use glibc's vector exp/log1p; the loops never meet inf or NaN
-# for finite inputs (exp(-|a|) lies in (0, 1]).
-_VECTOR_MATH_ARGS = ["-O3", "-ffast-math"]
-
-
-def _ctype(node):
-    return {"float32": "npy_float32", "float64": "npy_float64"}[node.inputs[1].type.dtype]
