@@ -102,9 +102,8 @@ class VAE:
         if dtype not in ("float32", "float64"):
             raise ValueError(f"dtype must be float32 or float64, got {dtype}")
         for name, value in [("hu_encoder", hu_encoder), ("hu_decoder", hu_decoder),
-                            ("n_latent", n_latent), ("batch_size", batch_size)]:
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+                            ("n_latent", n_latent), ("batch_size", batch_size), ("n_samples", n_samples)]:
+            _check_positive_int(name, value)
         for name, value in [("b1", b1), ("b2", b2)]:
             if not 0 <= value < 1:
                 raise ValueError(f"{name} must be in [0, 1), got {value!r}")
@@ -114,8 +113,6 @@ class VAE:
             raise ValueError(f"lam must be non-negative, got {lam!r}")
         if bias_correction not in ("epoch", "step"):
             raise ValueError(f"bias_correction must be 'epoch' or 'step', got {bias_correction!r}")
-        if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
-            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
         x_train = _check_data(x_train, "x_train", bool(continuous))
         if x_train.shape[0] < batch_size:
             raise ValueError(f"x_train has {x_train.shape[0]} rows, fewer than "
@@ -426,8 +423,7 @@ class VAE:
         ``seed`` seeds a NumPy generator of its own: the model's noise stream
         is untouched, and the same seed gives the same images.
         """
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"n must be a positive integer, got {n!r}")
+        _check_positive_int("n", n)
         z = np.random.default_rng(seed).standard_normal((n, self.n_latent))
         return self.decode(z)
 
@@ -446,10 +442,8 @@ class VAE:
         each estimate, std(w) / (sqrt(k) mean(w)) for the importance weights w.
         ``seed`` seeds the proposal draws (the model's own noise is untouched).
         """
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-            raise ValueError(f"k must be a positive integer, got {k!r}")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        _check_positive_int("k", k)
+        _check_positive_int("batch_size", batch_size)
         x = self._check_x(x)
         if self._log_weights is None:
             self._log_weights = self._compile_log_weights()
@@ -595,6 +589,11 @@ def log_mean_exp(a, axis=None):
     top = np.where(np.isfinite(top), top, 0.0)
     out = np.log(np.mean(np.exp(a - top), axis=axis, keepdims=True)) + top
     return np.squeeze(out, axis=axis) if axis is not None else out.item()
+
+
+def _check_positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
 def _check_data(x, what, continuous):
