@@ -209,3 +209,14 @@ def test_dynamic_binarisation_redraws_every_epoch_and_resumes_exactly(mnist_dir,
     assert [r["valid_bound"] for r in resumed] == [r["valid_bound"] for r in straight]
     first_epoch = run_mnist(mnist_dir, tmp_path / "one", "--binarize", "dynamic", "--epochs", "1")[0]
     assert not np.array_equal(first_epoch.x_train.get_value(), x)  # a fresh draw each epoch
+
+
+def test_command_line_errors_are_one_line(tmp_path):
+    import subprocess
+
+    script = os.path.join(os.path.dirname(train_mnist.__file__), "train_mnist.py")
+    result = subprocess.run([sys.executable, script, "--data", str(tmp_path / "nowhere"), "--out",
+                             str(tmp_path / "run")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: MNIST: ") and "does not exist" in result.stderr
+    assert "Traceback" not in result.stderr

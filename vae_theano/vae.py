@@ -391,9 +391,10 @@ class VAE:
 
     def encode(self, x):
         """A sample z ~ q(z|x): x (batch, D) -> z (batch, n_latent)."""
-        return self._encode_checked(self._check_x(x))
+        return self._encode_rows(self._check_x(x))
 
-    def _encode_checked(self, x):
+    def _encode_rows(self, x):
+        """encode() for rows already checked by _check_x."""
         if self._noise_on_host:
             return self._encode(x, self._host_noise(len(x)))
         return self._encode(x)
@@ -496,7 +497,7 @@ class VAE:
         Unlike the original, the last partial batch is encoded too, not left at zero.
         """
         x_train = self._check_x(x_train)
-        return np.concatenate([self._encode_checked(x_train[i:i + self.batch_size])
+        return np.concatenate([self._encode_rows(x_train[i:i + self.batch_size])
                                for i in range(0, len(x_train), self.batch_size)])
 
     def _check_x(self, x):
