@@ -10,17 +10,7 @@ pytest.importorskip("jax")
 from vae_theano import VAE  # noqa: E402
 
 from conftest import NUMPY_REFERENCE  # noqa: E402
-from test_reference import EXTENDED, assert_matches, load_case, run_model_sequence  # noqa: E402
-
-
-def jax_model(ref, dtype):
-    extra = dict(bias_correction=str(ref["config/bias_correction"]), n_samples=int(ref["config/n_samples"]))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # PyTensor's notes on JAX tracing
-        return VAE(bool(ref["config/continuous"]), int(ref["config/hu_encoder"]),
-                   int(ref["config/hu_decoder"]), int(ref["config/n_latent"]), ref["x"],
-                   batch_size=int(ref["config/batch_size"]), lam=float(ref["config/lam"]),
-                   dtype=dtype, mode="JAX", **extra)
+from test_reference import EXTENDED, assert_matches, load_case, model_for, run_model_sequence  # noqa: E402
 
 
 @pytest.mark.parametrize("case", EXTENDED)
@@ -28,15 +18,10 @@ def test_jax_matches_the_numpy_reference_and_c(case):
     """Same data, seeds and noise: JAX, C and NumPy give the same numbers (float64)."""
     ref = load_case(NUMPY_REFERENCE, case)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        jax_out = run_model_sequence(jax_model(ref, "float64"), ref)
+        warnings.simplefilter("ignore", UserWarning)  # PyTensor's notes on JAX tracing
+        jax_out = run_model_sequence(model_for(ref, "float64", mode="JAX"), ref)
     assert_matches(jax_out, ref, rtol=1e-10)
-    c_model = VAE(bool(ref["config/continuous"]), int(ref["config/hu_encoder"]),
-                  int(ref["config/hu_decoder"]), int(ref["config/n_latent"]), ref["x"],
-                  batch_size=int(ref["config/batch_size"]), lam=float(ref["config/lam"]),
-                  dtype="float64", bias_correction=str(ref["config/bias_correction"]),
-                  n_samples=int(ref["config/n_samples"]))
-    c_out = run_model_sequence(c_model, ref)
+    c_out = run_model_sequence(model_for(ref, "float64"), ref)
     for key, value in jax_out.items():
         np.testing.assert_allclose(np.asarray(value), c_out[key], rtol=1e-10,
                                    atol=1e-10 * np.abs(c_out[key]).max(), err_msg=key)
@@ -62,3 +47,5 @@ def test_jax_training_follows_the_c_backend_step_by_step():
         assert jax.decode(np.zeros((3, 2))).shape == (3, 6)
         with pytest.raises(ValueError, match="batch must be an integer"):
             jax.update(10, 1)
+        np.testing.assert_allclose(jax.log_likelihood(x[:30], k=40, progress=False),
+                                   c.log_likelihood(x[:30], k=40, progress=False), rtol=1e-10)

@@ -25,7 +25,7 @@ def load_case(path, case):
         return {k[len(case) + 1:]: f[k] for k in f.files if k.startswith(case + "/")}
 
 
-def model_for(ref, dtype):
+def model_for(ref, dtype, mode=None):
     extra = {}  # the Theano file has the original's settings only
     if "config/bias_correction" in ref:
         extra = dict(bias_correction=str(ref["config/bias_correction"]),
@@ -33,7 +33,7 @@ def model_for(ref, dtype):
     return VAE(bool(ref["config/continuous"]), int(ref["config/hu_encoder"]),
                int(ref["config/hu_decoder"]), int(ref["config/n_latent"]), ref["x"],
                batch_size=int(ref["config/batch_size"]), lam=float(ref["config/lam"]),
-               dtype=dtype, **extra)
+               dtype=dtype, mode=mode, **extra)
 
 
 def run_model_sequence(vae, ref):

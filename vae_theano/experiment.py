@@ -77,15 +77,12 @@ def run(args, x_train, x_valid, *, continuous, image_shape, dataset, labels_vali
     begin = time.perf_counter()
     hu_encoder = args.hu_encoder or args.hidden
     hu_decoder = args.hu_decoder or args.hidden
-    vae = VAE(continuous, hu_encoder, hu_decoder, args.n_latent, x_train, b1=args.b1, b2=args.b2,
-              batch_size=args.batch_size, learning_rate=args.learning_rate, lam=args.lam,
-              mode=args.mode, dtype=args.dtype, seed=args.seed,
-              bias_correction=args.bias_correction, n_samples=args.n_samples)
-    config = dict(dataset=dataset, continuous=continuous, N=vae.N, features=vae.features,
+    config = dict(dataset=dataset, continuous=continuous, N=len(x_train), features=x_train.shape[1],
                   hu_encoder=hu_encoder, hu_decoder=hu_decoder, n_latent=args.n_latent,
                   batch_size=args.batch_size, learning_rate=args.learning_rate, b1=args.b1,
                   b2=args.b2, lam=args.lam, dtype=args.dtype, seed=args.seed, binarize=binarize,
                   bias_correction=args.bias_correction, n_samples=args.n_samples)
+    vae = model_from_config(config, x_train, args.mode)
     log(f"model {vae.features}-{hu_encoder}-{args.n_latent}-{hu_decoder}-{vae.features} "
         f"({'Gaussian' if continuous else 'Bernoulli'} decoder), {vae.N} training rows, "
         f"{args.dtype}, mode {args.mode}; built in {time.perf_counter() - begin:.1f} s")
@@ -97,6 +94,16 @@ def run(args, x_train, x_valid, *, continuous, image_shape, dataset, labels_vali
         f"after {len(history)} epochs; total {time.perf_counter() - begin:.1f} s; "
         f"results in {args.out}")
     return vae, history
+
+
+def model_from_config(config, x_train, mode):
+    """The VAE a run's configuration (as ``run`` writes it into checkpoints) describes."""
+    return VAE(config["continuous"], config["hu_encoder"], config["hu_decoder"], config["n_latent"],
+               x_train, b1=config["b1"], b2=config["b2"], batch_size=config["batch_size"],
+               learning_rate=config["learning_rate"], lam=config["lam"], mode=mode,
+               dtype=config["dtype"], seed=config["seed"],
+               bias_correction=config.get("bias_correction", "epoch"),
+               n_samples=config.get("n_samples", 1))
 
 
 def draw_pictures(vae, history, x_valid, image_shape, out, labels_valid=None):
@@ -139,12 +146,7 @@ def load_run(run_dir, data=None, mode="CVM"):
         held_out = (x_valid, "validation")
     else:
         raise CheckpointError(f"{path}: unknown dataset {config['dataset']!r}")
-    vae = VAE(config["continuous"], config["hu_encoder"], config["hu_decoder"], config["n_latent"],
-              x_train, b1=config["b1"], b2=config["b2"], batch_size=config["batch_size"],
-              learning_rate=config["learning_rate"], lam=config["lam"], mode=mode,
-              dtype=config["dtype"], seed=config["seed"],
-              bias_correction=config.get("bias_correction", "epoch"),
-              n_samples=config.get("n_samples", 1))
+    vae = model_from_config(config, x_train, mode)
     vae.set_state(state, source=path)
     vae.set_rng_state(meta["srng"])
     return vae, config, held_out

@@ -471,14 +471,15 @@ class VAE:
         with pytensor.config.change_flags(floatX=self.dtype):
             x, eps = pt.matrix("x"), pt.tensor3("eps")
             mu, log_sigma = self.encoder(x)
-            z = mu + pt.exp(0.5 * log_sigma) * eps  # (S, B, n_latent)
-            S, B = eps.shape[0], eps.shape[1]
-            flat_z = z.reshape((S * B, self.n_latent))
-            _, logpxz = self.decoder(pt.tile(x, (S, 1)), flat_z)
+            z = self.sampler(mu, log_sigma, eps)  # (S, B, n_latent)
+            # One decoder pass over all S * B rows. The shapes are written with -1
+            # and input dimensions only, so that JAX can trace them.
+            rows = pt.broadcast_to(x, (eps.shape[0], x.shape[0], self.features)).reshape((-1, self.features))
+            _, logpxz = self.decoder(rows, z.reshape((-1, self.n_latent)))
             log_norm = -0.5 * np.log(2 * np.pi)
             logpz = (log_norm - 0.5 * z ** 2).sum(axis=2)
             logqz = (log_norm - 0.5 * log_sigma - 0.5 * eps ** 2).sum(axis=2)
-            log_w = logpxz.reshape((S, B)) + logpz - logqz
+            log_w = logpxz.reshape((eps.shape[0], -1)) + logpz - logqz
             return pytensor.function([x, eps], log_w, mode=self.mode, name="log_weights")
 
     def get_rng_state(self):
