@@ -7,7 +7,7 @@ import pytest
 
 from vae_theano import VAE
 from vae_theano.evaluate import lower_bound
-from vae_theano.vae import log_mean_exp
+from vae_theano.evaluate import log_mean_exp
 
 
 def one_latent_model(continuous):

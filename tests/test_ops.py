@@ -77,3 +77,70 @@ def test_bernoulli_log_likelihood_gradient_by_finite_differences():
     x = rs.uniform(size=(3, 5))
     pytensor.gradient.verify_grad(lambda a: BernoulliLogLik()(x, a), [rs.normal(size=(3, 5))], rng=rs,
                                   mode="CVM")
+
+
+# -- the formulas and the rewrites that bring the C Ops in -----------------------
+
+def _op_names(f):
+    return [type(n.op).__name__ for n in f.maker.fgraph.toposort()]
+
+
+@pytest.mark.parametrize("mode, c_ops", [("CVM", True), ("FAST_COMPILE", False), ("NUMBA", False)])
+def test_formulas_become_c_ops_only_where_c_runs(mode, c_ops):
+    """``use_c_loops`` (tagged cxx_only, before PyTensor inlines OpFromGraphs)
+    swaps the formulas for the C Ops on C; every other backend gets the inlined
+    formula. Either way the numbers are the formula's."""
+    from vae_theano.formulas import adam_update, bernoulli_log_likelihood
+
+    rs = np.random.RandomState(3)
+    x0 = (rs.uniform(size=(4, 9)) < 0.5).astype("float64")
+    a0, w = rs.normal(size=(4, 9)) * 4, rs.normal(size=4)
+    x, a = pt.matrix("x"), pt.matrix("a")
+    out = bernoulli_log_likelihood(x, a)
+    f = pytensor.function([x, a], [out, pytensor.grad((out * w).sum(), a)], mode=mode)
+    value, grad = f(x0, a0)
+    np.testing.assert_allclose(value, (x0 * a0 - np.logaddexp(0, a0)).sum(axis=1), rtol=1e-13)
+    np.testing.assert_allclose(grad, w[:, None] * (x0 - 1 / (1 + np.exp(-a0))), rtol=1e-12)
+    names = _op_names(f)
+    assert ("BernoulliLogLik" in names and "BernoulliLogLikGrad" in names) == c_ops, names
+    assert not any(n.startswith("Bernoulli") for n in names) or c_ops, names
+
+    theta0, m0, v0, g0 = rs.normal(size=(4, 3, 5))
+    v0 = np.abs(v0)
+    theta, m, v = (pytensor.shared(a.copy()) for a in (theta0, m0, v0))
+    g = pt.matrix("g")
+    new = adam_update(theta, g, m, v, 0.003, 0.0002, b1=0.95, b2=0.999, epsilon=1e-8)
+    step = pytensor.function([g], [], updates=list(zip((theta, m, v), new)), mode=mode)
+    step(g0)
+    for var, expected in zip((theta, m, v), numpy_adam(theta0, g0, m0, v0, 0.003, 0.0002)):
+        np.testing.assert_allclose(var.get_value(), expected, rtol=1e-14)
+    assert ("AdamStep" in _op_names(step)) == c_ops
+    assert not any("AdamUpdate" in n or "OpFromGraph" in n for n in _op_names(step))
+
+
+def test_the_model_names_no_backend():
+    """The model is the maths: vae.py's code names no C Op, no backend and no mode."""
+    import ast
+    import inspect
+
+    from vae_theano import vae
+
+    tree = ast.parse(inspect.getsource(vae))
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    names |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    names |= {a.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+    names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    assert not names & {"ops", "AdamStep", "BernoulliLogLik", "BernoulliLogLikGrad", "runs_c_ops",
+                        "slices_on_host", "_noise_on_host", "mode_name"}
+    strings = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    assert not strings & {"CVM", "C", "JAX", "NUMBA", "cxx_only"}
+
+
+def test_c_update_uses_the_c_loops_and_jax_the_formulas(tiny_binary):
+    pytest.importorskip("jax")
+    c = VAE(False, 5, 4, 2, tiny_binary, batch_size=10)
+    names = _op_names(c._update)
+    assert {"AdamStep", "BernoulliLogLik", "BernoulliLogLikGrad"} <= set(names)
+    jax = VAE(False, 5, 4, 2, tiny_binary, batch_size=10, mode="JAX")
+    names = _op_names(jax._update)
+    assert not any(n.startswith(("Adam", "Bernoulli")) for n in names), names

@@ -1,30 +1,49 @@
-"""How PyTensor compiles our graphs: the C backend, linked against a real BLAS.
+"""How PyTensor compiles our graphs: the mode, a real BLAS for C, and how a batch reaches a function.
 
-PyTensor 3 compiles with Numba by default. Like Theano, we compile to C
-(PyTensor's ``CVM`` mode) unless the caller names another mode (``"NUMBA"``,
-``"JAX"``, ``"FAST_COMPILE"``, or a ``pytensor.compile.Mode``).
+Everything that depends on the backend is decided here, so that the model
+(``vae.py``) is written once for all of them:
 
-A pip-installed PyTensor rarely finds a BLAS library by itself: its C graph
-then falls back to calling ``numpy.dot`` for every matrix product and warns.
-On first use we look for OpenBLAS ourselves (``-lopenblas``, Debian's
-``libopenblas-dev``) and, when it links, set ``pytensor.config.blas__ldflags``
-so that matrix products become direct C GEMM calls.  A BLAS set by the user
-(``PYTENSOR_FLAGS=blas__ldflags=...`` or ``.pytensorrc``) is never overridden.
-If nothing links, we say so once, with the fix.
+- ``resolve_mode``: C (PyTensor's ``CVM``, as Theano compiled to C) unless the
+  caller names another mode (``"NUMBA"``, ``"JAX"``, ``"FAST_COMPILE"``, or a
+  ``pytensor.compile.Mode``). Importing this module registers the C-only
+  rewrites of ``vae_theano.ops``.
+- ``configure_blas``: PyTensor's C matrix products call a BLAS library. A
+  pip-installed PyTensor rarely finds one by itself and then falls back to
+  ``numpy.dot`` for every product. We link the OpenBLAS of the
+  ``scipy-openblas32`` wheel (a dependency, so ``pip install`` alone gives a
+  fast BLAS, no root and no system package). Its symbols carry a ``scipy_``
+  prefix, so C code compiles with ``-Dsgemm_=scipy_sgemm_`` and the like.
+  A BLAS set by the user (``PYTENSOR_FLAGS=blas__ldflags=...`` or
+  ``.pytensorrc``) is never overridden.
+- ``batch_rows``: where ``update``'s rows come from. On C and Numba, a slice
+  of the shared ``x_train`` inside the graph (the original's ``givens``); on
+  JAX the rows are cut on the host and fed, because a slice at a traced batch
+  index has no static shape. The sampler's noise is fed on every backend (see
+  ``VAE.create_gradientfunctions``).
 """
 
 import os
 import warnings
 
 import pytensor
+import pytensor.tensor as pt
+from pytensor.compile.mode import Mode, predefined_modes
+
+from . import ops  # noqa: F401  (registers the C-only rewrites)
 
 DEFAULT_MODE = "CVM"
+MODES = ("CVM", "C", "NUMBA", "JAX", "FAST_COMPILE", "FAST_RUN", "PYTORCH", "MLX")
 
-BLAS_FIX = (
-    "install OpenBLAS's development files (Debian/Ubuntu: "
-    "`apt-get install libopenblas-dev`) and set "
-    "PYTENSOR_FLAGS=blas__ldflags=-lopenblas"
-)
+BLAS_FIX = "reinstall the package (`pip install -e .`) so that the scipy-openblas32 wheel is present"
+
+# Every BLAS routine PyTensor's C code may declare or call, without the prefix.
+_BLAS_ROUTINES = (
+    "rotg rotmg rot rotm swap scal copy axpy dot dotu dotc nrm2 asum "
+    "gemv gbmv hemv hbmv hpmv symv sbmv spmv trmv tbmv tpmv trsv tbsv tpsv "
+    "ger geru gerc her hpr her2 hpr2 syr spr syr2 spr2 "
+    "gemm symm hemm syrk herk syr2k her2k trmm trsm").split()
+BLAS_SYMBOLS = tuple(p + r for p in "sdcz" for r in _BLAS_ROUTINES) + (
+    "csscal", "zdscal", "scnrm2", "dznrm2", "scasum", "dzasum", "sdsdot", "dsdot")
 
 _blas_checked = False
 
@@ -41,59 +60,107 @@ def _user_set_blas():
         return False
 
 
+def wheel_blas_flags():
+    """(cxxflags, ldflags) that link the scipy-openblas32 wheel, or None without it."""
+    try:
+        import scipy_openblas32
+    except ImportError:
+        return None
+    lib_dir = scipy_openblas32.get_lib_dir()
+    name = scipy_openblas32.get_library()  # "scipy_openblas"
+    if not os.path.exists(os.path.join(lib_dir, f"lib{name}.so")):
+        return None
+    cxxflags = " ".join(f"-D{s}_=scipy_{s}_" for s in BLAS_SYMBOLS)
+    return cxxflags, f"-L{lib_dir} -l{name} -Wl,-rpath,{lib_dir}"
+
+
 def configure_blas():
-    """Link PyTensor's C backend against OpenBLAS when the user has not chosen.
+    """Link PyTensor's C backend against the wheel's OpenBLAS when the user has not chosen.
 
     Returns the ``blas__ldflags`` in force ("" when matrix products fall back
-    to NumPy). Runs its check once per process.
+    to NumPy, with one warning). Runs once per process.
     """
     global _blas_checked
     if _blas_checked or _user_set_blas():
         _blas_checked = True
         return pytensor.config.blas__ldflags
     _blas_checked = True
-    from pytensor.link.c.cmodule import try_blas_flag
-
-    if pytensor.config.cxx and try_blas_flag(["-lopenblas"]):
-        pytensor.config.blas__ldflags = "-lopenblas"
+    flags = wheel_blas_flags()
+    if flags and pytensor.config.cxx:
+        cxxflags, ldflags = flags
+        pytensor.config.gcc__cxxflags = f"{pytensor.config.gcc__cxxflags} {cxxflags}".strip()
+        pytensor.config.blas__ldflags = ldflags
     else:
-        # Reading the flag runs PyTensor's own search (and its warning).
-        with warnings.catch_warnings():
+        with warnings.catch_warnings():  # reading the flag runs PyTensor's own search
             warnings.simplefilter("ignore")
             found = pytensor.config.blas__ldflags
-        if not found:
-            warnings.warn(
-                "vae_theano: no BLAS library links with PyTensor's C backend, so "
-                "every matrix product falls back to numpy.dot (several times "
-                f"slower). To fix it, {BLAS_FIX}.",
-                RuntimeWarning,
-                stacklevel=3,
-            )
+        if not found and pytensor.config.cxx:
+            warnings.warn("vae_theano: no BLAS library links with PyTensor's C backend, so "
+                          "every matrix product falls back to numpy.dot (several times "
+                          f"slower). To fix it, {BLAS_FIX}.", RuntimeWarning, stacklevel=3)
     return pytensor.config.blas__ldflags
 
 
-_NO_C = ("NUMBA", "JAX", "PYTORCH", "MLX")
-
-
-def runs_c_ops(mode):
-    """Whether ``mode`` can run our own C Ops (``vae_theano.ops``): not JAX, Numba, ..."""
-    if isinstance(mode, str):
-        return mode.upper() not in _NO_C
-    linker = type(getattr(mode, "linker", None)).__name__.upper()
-    return not any(name in linker for name in _NO_C)
-
-
-def slices_on_host(mode):
-    """Whether ``update`` must cut batches in Python: JAX traces static shapes, and a
-    slice of the shared training set at a traced batch index has none."""
-    name = mode.upper() if isinstance(mode, str) else type(getattr(mode, "linker", None)).__name__.upper()
-    return "JAX" in name or "MLX" in name
+def mode_name(mode):
+    """The upper-case name of a mode string, or of a Mode's linker ("JAXLINKER", ...)."""
+    return mode.upper() if isinstance(mode, str) else type(getattr(mode, "linker", None)).__name__.upper()
 
 
 def resolve_mode(mode=None):
-    """The PyTensor compilation mode to use: ``mode``, or C (CVM) by default."""
+    """The PyTensor compilation mode to use: ``mode``, or C (CVM) by default.
+
+    A string must name one of ``MODES``; a ``pytensor.compile.Mode`` is taken
+    as it is. Modes that run C get a BLAS (``configure_blas``).
+    """
     if mode is None:
         mode = DEFAULT_MODE
-    if runs_c_ops(mode):
+    if isinstance(mode, str):
+        if mode.upper() not in MODES or (mode.upper() != "FAST_RUN" and mode.upper() not in predefined_modes):
+            raise ValueError(f"mode must be one of {', '.join(MODES)} or a pytensor Mode, got {mode!r}")
+        if mode.upper() == "JAX":
+            try:
+                import jax  # noqa: F401
+            except ImportError:
+                raise ValueError("mode='JAX' needs JAX: pip install -e '.[jax]'") from None
+    elif not isinstance(mode, Mode):
+        raise ValueError(f"mode must be one of {', '.join(MODES)} or a pytensor Mode, "
+                         f"got {type(mode).__name__} {mode!r}")
+    if not any(name in mode_name(mode) for name in ("NUMBA", "JAX", "PYTORCH", "MLX")):
         configure_blas()
     return mode
+
+
+class SharedRows:
+    """Batches as slices of the shared training set, inside the graph (the original's givens).
+
+    ``inputs``: [batch], an integer scalar; ``givens``: {x: x_train[batch * bs:(batch + 1) * bs]}.
+    """
+
+    def __init__(self, x, x_train, batch_size):
+        self.batch = pt.iscalar("batch")
+        self.inputs = [self.batch]
+        self.givens = {x: x_train[self.batch * batch_size:(self.batch + 1) * batch_size]}
+
+    def args(self, batch):
+        return (batch,)
+
+
+class HostRows:
+    """Batches cut from the shared training set's value on the host and fed as the input x."""
+
+    def __init__(self, x, x_train, batch_size):
+        self.x_train, self.batch_size = x_train, batch_size
+        self.inputs = [x]
+        self.givens = {}
+
+    def args(self, batch):
+        rows = slice(batch * self.batch_size, (batch + 1) * self.batch_size)
+        return (self.x_train.get_value(borrow=True)[rows],)
+
+
+def batch_rows(mode, x, x_train, batch_size):
+    """How ``update``'s symbolic batch ``x`` gets its rows on this backend: a ``SharedRows``
+    or, for JAX (and MLX), whose traced shapes must be static, a ``HostRows``."""
+    name = mode_name(mode)
+    rows = HostRows if ("JAX" in name or "MLX" in name) else SharedRows
+    return rows(x, x_train, batch_size)

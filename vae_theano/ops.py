@@ -1,10 +1,14 @@
-"""Fused C Ops for the two hot spots of a step, as Theano had its own C Ops.
+"""Hand-written C loops for the model's two hot formulas, and the rewrites that use them.
 
-``AdamStep`` (below) and the Bernoulli log-likelihood (``BernoulliLogLik``, at
-the end of this module).
+The model writes ``formulas.AdamUpdate`` and ``formulas.BernoulliLogLikelihood``
+(and its gradient) in plain PyTensor. On the C backend the rewrite
+``use_c_loops`` (tagged ``cxx_only``, so JAX, Numba and the Python linker never
+run it) swaps each of those nodes for a C Op of this module that computes the
+same numbers, before any other rewrite sees the graph; every other backend
+inlines the formulas instead.
 
-Written symbolically, one Adam update of a 784 x 400 weight matrix becomes a
-generic fused elementwise loop that PyTensor does not vectorise, and the
+Why: written symbolically, one Adam update of a 784 x 400 weight matrix becomes
+a generic fused elementwise loop that PyTensor does not vectorise, and the
 rewriter folds Adam's ``(1 - b1) * g`` into a second copy of the gradient's
 matrix product (6 of the 19 GEMMs of a step were such duplicates). ``AdamStep``
 takes the gradient once and does the whole update in one contiguous loop that
@@ -14,14 +18,10 @@ the C compiler vectorises, writing the parameter and the moments in place:
     v' = b2 v + (1 - b2) g^2
     theta' = theta + coef * m' / (sqrt(v') + epsilon) - decay * theta
 
-with ``coef = learning_rate * gamma`` and ``decay = learning_rate * lam *
-batch_size / N`` for weights (0 for biases), exactly ``VAE.get_adam_updates``.
-
 The Op is created out of place; the rewrite ``adam_step_inplace`` (PyTensor's
 "inplace" phase) swaps in the in-place version where the destroy handler
-allows it, which is how PyTensor's own in-place Ops enter a graph. It has a C
-implementation and a NumPy ``perform``; backends without C (JAX, Numba) use
-the symbolic update instead (see ``VAE.get_adam_updates``).
+allows it, which is how PyTensor's own in-place Ops enter a graph. Each Op also
+has a NumPy ``perform``.
 """
 
 import numpy as np
@@ -30,6 +30,8 @@ from pytensor.compile import optdb
 from pytensor.graph.basic import Apply
 from pytensor.graph.rewriting.basic import dfs_rewriter, node_rewriter
 from pytensor.link.c.op import COp
+
+from .formulas import AdamUpdate, BernoulliLogLikelihood, BernoulliLogLikelihoodGrad
 
 
 class AdamStep(COp):
@@ -148,7 +150,7 @@ def adam_step_inplace(fgraph, node):
 
 
 optdb.register("adam_step_inplace", dfs_rewriter(adam_step_inplace, name="adam_step_inplace"),
-               "fast_run", "inplace", position=50.3)
+               "fast_run", "inplace", "cxx_only", position=50.3)
 
 
 # -ffast-math lets gcc use glibc's vector exp/log1p; the loops never meet inf or NaN
@@ -322,3 +324,20 @@ class BernoulliLogLikGrad(_VectorMathCOp):
             Py_DECREF(g_c);
         }}
         """
+
+
+@node_rewriter([AdamUpdate, BernoulliLogLikelihood, BernoulliLogLikelihoodGrad])
+def use_c_loops(fgraph, node):
+    """Replace a formula of ``vae_theano.formulas`` by the C Op that computes it."""
+    op = node.op
+    if isinstance(op, AdamUpdate):
+        return AdamStep(op.b1, op.b2, op.epsilon).make_node(*node.inputs).outputs
+    if isinstance(op, BernoulliLogLikelihood):
+        return BernoulliLogLik().make_node(*node.inputs).outputs
+    return BernoulliLogLikGrad().make_node(*node.inputs).outputs
+
+
+# Before PyTensor inlines every OpFromGraph (``inline_ofg_expansion``, position
+# -0.01), and only where C code runs.
+optdb.register("use_c_loops", dfs_rewriter(use_c_loops, name="use_c_loops"),
+               "fast_run", "cxx_only", position=-0.02)

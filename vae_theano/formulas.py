@@ -1,0 +1,98 @@
+"""Two formulas of the model, each written once in plain PyTensor and kept as one graph node.
+
+``bernoulli_log_likelihood`` (the decoder's log p(x|z)) and ``adam_update``
+(one parameter's Adam step) are where a training step spends its time outside
+the matrix products. Each builds a small ``OpFromGraph`` (PyTensor's
+``SymbolicOp``) whose inner graph is the formula itself, so the model reads as
+maths, and a backend can recognise the formula by its node:
+
+- every backend (JAX, Numba, Python, ...) inlines the inner graph at the very
+  start of compilation (PyTensor's own ``inline_ofg_expansion``), and compiles
+  exactly the expression written here;
+- the C backend first swaps each node for a hand-written vectorised C loop
+  computing the same numbers (``vae_theano.ops``, a rewrite tagged
+  ``cxx_only``, as PyTensor's own BLAS rewrites are).
+"""
+
+import pytensor.tensor as pt
+from pytensor.compile.builders import SymbolicOp
+
+
+class BernoulliLogLikelihood(SymbolicOp):
+    """Row sums of x log sigmoid(a) + (1 - x) log(1 - sigmoid(a)) = x a - softplus(a).
+
+    x, a: (batch, D) data in [0, 1] and decoder logits -> (batch,), in nats.
+    Written from the logits, the sum stays finite where sigmoid(a) rounds to
+    0 or 1. Its gradient in a, g (x - sigmoid(a)), is a node of its own
+    (``BernoulliLogLikelihoodGrad``) so that a backend can replace it too.
+    """
+
+    inline = True
+
+    @staticmethod
+    def filter_inputs(x, a):
+        a = pt.as_tensor_variable(a)
+        return pt.cast(pt.as_tensor_variable(x), a.type.dtype), a
+
+    def build_inner_graph(self, x, a):
+        return [(x * a - pt.softplus(a)).sum(axis=1)]
+
+    def pullback(self, inputs, outputs, cotangents):
+        x, a = inputs
+        (g,) = cotangents
+        return [g[:, None] * a, BernoulliLogLikelihoodGrad()(x, a, g)]
+
+
+class BernoulliLogLikelihoodGrad(SymbolicOp):
+    """g[:, None] (x - sigmoid(a)): the gradient of ``BernoulliLogLikelihood`` in a,
+    weighted by the cotangent g (batch,); x, a (batch, D) -> (batch, D)."""
+
+    inline = True
+
+    @staticmethod
+    def filter_inputs(x, a, g):
+        a = pt.as_tensor_variable(a)
+        return (pt.cast(pt.as_tensor_variable(x), a.type.dtype), a,
+                pt.cast(pt.as_tensor_variable(g), a.type.dtype))
+
+    def build_inner_graph(self, x, a, g):
+        return [g[:, None] * (x - pt.sigmoid(a))]
+
+
+class AdamUpdate(SymbolicOp):
+    """One parameter's Adam step, gradient *ascent*, as the original wrote it:
+
+        m' = b1 m + (1 - b1) g
+        v' = b2 v + (1 - b2) g^2
+        theta' = theta + coef m' / (sqrt(v') + epsilon) - decay theta
+
+    (theta, g, m, v) of one shape, coef and decay scalars -> (theta', m', v').
+    ``VAE.get_adam_updates`` passes coef = learning_rate * gamma (the bias
+    correction) and decay = learning_rate * lam * batch_size / N for weights
+    (the L2 / MAP term), 0 for biases.
+    """
+
+    __props__ = ("b1", "b2", "epsilon")
+    inline = True
+
+    @staticmethod
+    def filter_inputs(theta, g, m, v, coef, decay):
+        theta = pt.as_tensor_variable(theta)
+        dtype = theta.type.dtype
+        return (theta, *(pt.cast(pt.as_tensor_variable(a), dtype) for a in (g, m, v, coef, decay)))
+
+    def build_inner_graph(self, theta, g, m, v, coef, decay):
+        new_m = self.b1 * m + (1.0 - self.b1) * g
+        new_v = self.b2 * v + (1.0 - self.b2) * g ** 2
+        new_theta = theta + coef * new_m / (pt.sqrt(new_v) + self.epsilon) - decay * theta
+        return [new_theta, new_m, new_v]
+
+
+def bernoulli_log_likelihood(x, a):
+    """log p(x|z) of a Bernoulli decoder with logits a, summed over features: (batch,)."""
+    return BernoulliLogLikelihood()(x, a)
+
+
+def adam_update(theta, g, m, v, coef, decay, *, b1, b2, epsilon):
+    """(theta', m', v') of ``AdamUpdate``."""
+    return AdamUpdate(b1=float(b1), b2=float(b2), epsilon=float(epsilon))(theta, g, m, v, coef, decay)

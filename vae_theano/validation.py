@@ -1,0 +1,62 @@
+"""Checks of what users hand to the model: each raises an error that names the argument,
+what it got and what it accepts, before anything changes."""
+
+import numpy as np
+
+
+def check_positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def check_dtype(dtype):
+    """'float32' or 'float64' from anything NumPy reads as one of them."""
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        name = None
+    if name not in ("float32", "float64"):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
+    return name
+
+
+def check_epoch(epoch):
+    """A positive, finite number: Adam's bias correction divides by 1 - b1**epoch."""
+    if isinstance(epoch, bool) or not isinstance(epoch, (int, float, np.integer, np.floating)) \
+            or not (np.isfinite(epoch) and epoch > 0):
+        raise ValueError(f"epoch must be positive and finite (Adam's bias correction divides "
+                         f"by 1 - b1**epoch), got {epoch!r}")
+    return epoch
+
+
+def check_batch(batch, n_batches):
+    if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or not 0 <= batch < n_batches:
+        raise ValueError(f"batch must be an integer in [0, {n_batches}), got {batch!r}")
+    return int(batch)
+
+
+def as_array(x, what):
+    """np.asarray(x), with a clear message for ragged or otherwise unreadable input."""
+    try:
+        return np.asarray(x)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"{what} must be a 2-D array of numbers (rows, features); "
+                         f"it could not be read as one ({e})") from None
+
+
+def check_data(x, what, continuous):
+    """x as a finite 2-D float array (and in [0, 1] for a Bernoulli model), or ValueError."""
+    x = as_array(x, what)
+    if x.ndim != 2:
+        raise ValueError(f"{what} must be 2-D (rows, features), got shape {x.shape}")
+    if x.size == 0:
+        raise ValueError(f"{what} is empty (shape {x.shape})")
+    if not (np.issubdtype(x.dtype, np.number) or x.dtype == bool) or np.iscomplexobj(x):
+        raise ValueError(f"{what} must hold real numbers, got dtype {x.dtype}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{what} holds NaN or inf values")
+    if not continuous and (x.min() < 0 or x.max() > 1):
+        raise ValueError(f"{what} must lie in [0, 1] for the Bernoulli decoder "
+                         f"(continuous=False); got values in [{x.min()}, {x.max()}]")
+    return x
