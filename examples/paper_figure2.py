@@ -27,6 +27,7 @@ from vae_theano import VAE
 from vae_theano.atomic import atomic_write
 from vae_theano.datasets import load_freyface, load_mnist
 from vae_theano.experiment import cli
+from vae_theano.run_folder import exclusive_run_folder
 from vae_theano.training import train
 
 SETUPS = {
@@ -115,9 +116,11 @@ def main(argv=None):
     for name in args.datasets.split(","):
         if name not in SETUPS:
             p.error(f"unknown dataset {name!r}; choose from {', '.join(SETUPS)}")
-        rows += run_dataset(name, args.data, args.budget, args.out, args.dtype, print)
-    write_csv(rows, os.path.join(args.out, "figure2.csv"))
-    plot(rows, os.path.join(args.out, "figure2.png"))
+    with exclusive_run_folder(args.out):  # one run per folder, checked before the data loads
+        for name in args.datasets.split(","):
+            rows += run_dataset(name, args.data, args.budget, args.out, args.dtype, print)
+        write_csv(rows, os.path.join(args.out, "figure2.csv"))
+        plot(rows, os.path.join(args.out, "figure2.png"))
     print(f"wrote {os.path.join(args.out, 'figure2.csv')} and figure2.png")
     return rows
 

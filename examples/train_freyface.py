@@ -16,14 +16,16 @@ hence 150 epochs.
 
 from vae_theano.datasets import load_freyface
 from vae_theano.experiment import cli, parser, run
+from vae_theano.run_folder import exclusive_run_folder
 
 
 def main(argv=None):
     p = parser(__doc__.splitlines()[0], epochs=150, hidden=200, n_latent=2, batch_size=20,
                learning_rate=0.0003, out="runs/freyface")
     args = p.parse_args(argv)
-    x_train, x_valid = load_freyface(args.data)
-    return run(args, x_train, x_valid, continuous=True, image_shape=(28, 20), dataset="freyface")
+    with exclusive_run_folder(args.out):  # one run per folder, checked before the data loads
+        x_train, x_valid = load_freyface(args.data)
+        return run(args, x_train, x_valid, continuous=True, image_shape=(28, 20), dataset="freyface")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ Run it again to resume from the last checkpoint in --out.
 
 from vae_theano.datasets import load_mnist
 from vae_theano.experiment import cli, parser, run
+from vae_theano.run_folder import exclusive_run_folder
 
 
 def main(argv=None):
@@ -19,11 +20,12 @@ def main(argv=None):
                    help="grey levels (the original), one fixed Bernoulli draw, or a fresh draw every epoch")
     args = p.parse_args(argv)
     binarize = None if args.binarize == "none" else args.binarize
-    (x_train, _), (x_valid, y_valid), _ = load_mnist(args.data, binarize="static" if binarize == "static" else None)
-    if binarize == "dynamic":  # train on fresh draws of the grey levels, validate on one fixed draw
-        x_valid = load_mnist(args.data, binarize="static")[1][0]
-    return run(args, x_train, x_valid, continuous=False, image_shape=(28, 28), dataset="mnist",
-               labels_valid=y_valid, binarize="dynamic" if binarize == "dynamic" else None)
+    with exclusive_run_folder(args.out):  # one run per folder, checked before the data loads
+        (x_train, _), (x_valid, y_valid), _ = load_mnist(args.data, binarize="static" if binarize == "static" else None)
+        if binarize == "dynamic":  # train on fresh draws of the grey levels, validate on one fixed draw
+            x_valid = load_mnist(args.data, binarize="static")[1][0]
+        return run(args, x_train, x_valid, continuous=False, image_shape=(28, 28), dataset="mnist",
+                   labels_valid=y_valid, binarize="dynamic" if binarize == "dynamic" else None)
 
 
 if __name__ == "__main__":

@@ -144,3 +144,13 @@ def test_c_update_uses_the_c_loops_and_jax_the_formulas(tiny_binary):
     jax = VAE(False, 5, 4, 2, tiny_binary, batch_size=10, mode="JAX")
     names = _op_names(jax._update)
     assert not any(n.startswith(("Adam", "Bernoulli")) for n in names), names
+
+
+def test_our_c_ops_leave_subnormal_numbers_alone(tiny_binary):
+    """-ffast-math in a shared library turns on flush-to-zero for the whole
+    process when it loads (crtfastmath.o); our vector-math flags must not."""
+    vae = VAE(False, 5, 4, 2, tiny_binary, batch_size=10)
+    assert {"BernoulliLogLik", "BernoulliLogLikGrad"} <= set(_op_names(vae._update))
+    vae.update(0, 1)
+    assert np.array([np.finfo(np.float64).tiny]) / 4 > 0
+    assert np.array([np.finfo(np.float32).tiny], np.float32) / np.float32(4) > 0

@@ -10,7 +10,9 @@ def atomic_write(path, mode="wb"):
     """Open a temporary file beside ``path``; on success rename it over ``path``.
 
     The rename is atomic on POSIX, so readers see either the old file or the
-    complete new one. On any exception the temporary file is removed and
+    complete new one. The file is synced before the rename and its folder
+    after it, so that after a power cut the folder holds the new file, not
+    just its data. On any exception the temporary file is removed and
     ``path`` is untouched.
     """
     path = os.fspath(path)
@@ -24,7 +26,19 @@ def atomic_write(path, mode="wb"):
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+        fsync_folder(folder)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def fsync_folder(folder):
+    """Flush a folder's entries (a rename into it) to disk; POSIX only, a no-op elsewhere."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

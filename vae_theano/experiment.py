@@ -16,6 +16,7 @@ from . import plots
 from .checkpoint import CHECKPOINT_FILE, CheckpointError, load_checkpoint
 from .datasets import load_freyface, load_mnist
 from .evaluate import lower_bound
+from .run_folder import RunFolderBusy, exclusive_run_folder
 from .training import TrainingDiverged, train
 from .vae import VAE
 
@@ -33,7 +34,7 @@ def cli(main):
     a refused checkpoint or a diverged run ends with one clear line, not a traceback."""
     try:
         main(sys.argv[1:])
-    except (FileNotFoundError, ValueError, TrainingDiverged) as e:
+    except (FileNotFoundError, ValueError, TrainingDiverged, RunFolderBusy) as e:
         sys.exit(f"error: {e}")
     except KeyboardInterrupt:
         sys.exit("interrupted; run the same command again to resume from the last checkpoint")

@@ -153,9 +153,13 @@ optdb.register("adam_step_inplace", dfs_rewriter(adam_step_inplace, name="adam_s
                "fast_run", "inplace", "cxx_only", position=50.3)
 
 
-# -ffast-math lets gcc use glibc's vector exp/log1p; the loops never meet inf or NaN
-# for finite inputs (exp(-|a|) lies in (0, 1]).
-_VECTOR_MATH_ARGS = ["-O3", "-ffast-math"]
+# What -ffast-math would give (gcc calls glibc's vectorised exp and log1p, and
+# vectorises the row sums; the loops never meet inf or NaN for finite inputs:
+# exp(-|a|) lies in (0, 1]) without -ffast-math itself: linked into a shared
+# library, it brings crtfastmath.o, which turns on flush-to-zero for the whole
+# Python process the moment the module loads (gcc < 13).
+_VECTOR_MATH_ARGS = ["-O3", "-fno-math-errno", "-fno-trapping-math", "-fno-signed-zeros",
+                     "-fassociative-math", "-ffinite-math-only", "-D__FAST_MATH__"]
 
 
 def _ctype(node):
@@ -177,8 +181,8 @@ class BernoulliLogLik(_VectorMathCOp):
 
     x, a: (batch, D) data in [0, 1] and decoder logits -> (batch,), in nats.
     softplus(a) = max(a, 0) + log1p(exp(-|a|)) never overflows. The C loop is
-    compiled with -ffast-math so that gcc calls glibc's vectorised exp and
-    log1p (libmvec, within 4 ulp): the generic fused loop did 28 ns per element.
+    compiled so that gcc calls glibc's vectorised exp and log1p (libmvec,
+    within 4 ulp; see ``_VECTOR_MATH_ARGS``): the generic fused loop did 28 ns per element.
     Its gradient in a is g (x - sigmoid(a)) (``BernoulliLogLikGrad``).
     """
 
@@ -204,7 +208,7 @@ class BernoulliLogLik(_VectorMathCOp):
         return [g.dimshuffle(0, "x") * a, BernoulliLogLikGrad()(x, a, g)]
 
     def c_code_cache_version(self):
-        return (1,)
+        return (2,)
 
     def c_support_code_apply(self, node, name):
         ctype = _ctype(node)
@@ -272,7 +276,7 @@ class BernoulliLogLikGrad(_VectorMathCOp):
         return [shapes[1]]
 
     def c_code_cache_version(self):
-        return (2,)
+        return (3,)
 
     def c_support_code_apply(self, node, name):
         ctype = _ctype(node)

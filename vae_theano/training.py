@@ -21,6 +21,7 @@ from .checkpoint import (CHECKPOINT_FILE, CheckpointError, config_differences,
                          load_checkpoint, save_checkpoint)
 from .datasets import dynamic_binarize
 from .evaluate import lower_bound
+from .run_folder import exclusive_run_folder
 
 HISTORY_FILE = "history.csv"
 HISTORY_FIELDS = ("epoch", "train_bound", "valid_bound", "seconds")
@@ -41,8 +42,16 @@ def train(vae, x_valid, epochs, out, config, seed=0, fresh=False, binarize=None,
     binarize: None, or "dynamic" to redraw x_train ~ Bernoulli(grey levels)
         every epoch (the grey levels are the model's x_train as given).
     Returns the history: a list of {epoch, train_bound, valid_bound, seconds}.
+
+    The run holds ``out``'s lock throughout (``run_folder``): a second run into
+    the same folder fails at once. ``history.csv`` is rewritten from the
+    checkpoint, the one source of truth, whenever a run resumes.
     """
-    os.makedirs(out, exist_ok=True)
+    with exclusive_run_folder(out):
+        return _train(vae, x_valid, epochs, out, config, seed, fresh, binarize, log)
+
+
+def _train(vae, x_valid, epochs, out, config, seed, fresh, binarize, log):
     path = os.path.join(out, CHECKPOINT_FILE)
     shuffle_rng = np.random.default_rng(seed)
     binarize_rng = np.random.default_rng([seed, 1])
@@ -61,6 +70,7 @@ def train(vae, x_valid, epochs, out, config, seed=0, fresh=False, binarize=None,
         shuffle_rng.bit_generator.state = meta["shuffle_rng"]
         binarize_rng.bit_generator.state = meta["binarize_rng"]
         history = meta["history"]
+        write_history(os.path.join(out, HISTORY_FILE), history)
         log(f"resuming {out} after epoch {len(history)}")
 
     for epoch in range(len(history) + 1, epochs + 1):

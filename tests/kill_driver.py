@@ -1,0 +1,92 @@
+"""Run examples/train_mnist.py on a tiny MNIST in this process, and SIGKILL it at a chosen moment.
+
+    python tests/kill_driver.py KILL ARGS...
+
+KILL is "none", "update:E:K" (at the K-th training call of epoch E),
+"save:E" (halfway through writing epoch E's checkpoint) or "history:E" (after
+epoch E's checkpoint is saved, before history.csv is written). ARGS go to
+train_mnist.py. The kill is a real SIGKILL of this process: no Python
+cleanup, no finally blocks, as a power cut or the OOM killer would do it.
+"""
+
+import os
+import signal
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "examples"))
+
+import numpy as np  # noqa: E402
+
+from vae_theano import checkpoint, datasets, training  # noqa: E402
+from vae_theano.experiment import cli  # noqa: E402
+from vae_theano.vae import VAE  # noqa: E402
+
+TINY_MNIST = (200, 50, 50)  # the split of the tiny MNIST the tests write
+
+
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def arm(kill):
+    what, *at = kill.split(":")
+    at = [int(a) for a in at]
+    if what == "update":
+        calls = {}
+        for name in ("update", "update_batches"):
+            if not hasattr(VAE, name):
+                continue
+            real = getattr(VAE, name)
+
+            def wrapped(self, batch, epoch, _real=real):
+                calls[epoch] = calls.get(epoch, 0) + 1
+                if (epoch, calls[epoch]) == tuple(at):
+                    die()
+                return _real(self, batch, epoch)
+
+            setattr(VAE, name, wrapped)
+    elif what == "save":
+        real_save, real_savez = checkpoint.save_checkpoint, np.savez
+
+        def half_written(f, **arrays):
+            real_savez(f, **arrays)
+            f.truncate(f.tell() // 2)
+            f.flush()
+            os.fsync(f.fileno())
+            die()
+
+        def save(path, vae, meta):
+            if len(meta["history"]) == at[0]:
+                np.savez = half_written
+            return real_save(path, vae, meta)
+
+        training.save_checkpoint = save
+    elif what == "history":
+        real_write = training.write_history
+        state = {"saved": False}
+
+        def write(path, history):
+            if len(history) == at[0] and state["saved"]:
+                die()
+            return real_write(path, history)
+
+        real_save = training.save_checkpoint
+
+        def save(path, vae, meta):
+            real_save(path, vae, meta)
+            state["saved"] = True
+
+        training.save_checkpoint = save
+        training.write_history = write
+    elif what != "none":
+        raise SystemExit(f"unknown kill moment {kill!r}")
+
+
+if __name__ == "__main__":
+    datasets.MNIST_SPLIT = TINY_MNIST
+    arm(sys.argv[1])
+    sys.argv = ["train_mnist.py"] + sys.argv[2:]
+    import train_mnist
+
+    cli(train_mnist.main)
