@@ -1,4 +1,4 @@
-"""Seconds per epoch of ``update`` against a hand-written NumPy step, measured in one run.
+"""Seconds per training epoch of the model against three baselines, all measured in one run.
 
     python benchmarks/bench_epoch.py                          # random MNIST-shaped data
     python benchmarks/bench_epoch.py --data ../shared/data    # real MNIST
@@ -6,19 +6,22 @@
 
 For each PyTensor mode and dtype, a fresh process builds the model (784-400-20-
 400-784, batch 100, 50,000 rows) twice: once with an empty compile cache
-(cold) and once with the cache that build left (warm), then times ``--epochs``
-epochs of ``update`` over a shuffled batch order. The baseline is
-``benchmarks/numpy_step.py`` (forward, backward, Adam in NumPy, written for
-speed; a test checks it against the model). It runs in the same process,
-one baseline epoch after each model epoch, so that both see the same machine:
-these are shared and noisy, and their speed drifts by 30 % within minutes.
-The ratio is the model's median seconds per epoch over the baseline's (below
-1: faster than NumPy). It also times ``likelihood`` on 10,000 rows.
+(cold) and once with the cache that build left (warm). Each then times
+``--epochs`` rounds of, interleaved so that all see the same machine (these
+are shared and noisy, and drift by 30 % within minutes):
 
-Output format (stable): one row per mode and dtype with the columns
-backend, dtype, compile_cold_s, compile_warm_s, epoch_s (median over the cold
-and warm processes' epochs), numpy_epoch_s (the interleaved baseline's
-median), ratio, images_per_s, peak_mem_MB, likelihood_10k_s.
+- ``update``: the model's per-batch step, 500 calls over a shuffled order;
+- ``update_batches``: the same steps in 10 compiled calls of 50 (one scan each),
+  as the training loop runs them;
+- ``floor``: the epoch's 14 matrix products alone (``benchmarks/matmul_floor.py``);
+- ``jax_scan``: a hand-written JAX epoch, one jitted ``lax.scan``
+  (``benchmarks/jax_scan_epoch.py``; skipped without jax);
+- ``numpy``: a hand-written NumPy step (``benchmarks/numpy_step.py``).
+
+Output (stable): one row per mode and dtype with compile_cold_s,
+compile_warm_s (building the model: its four functions), the medians over
+both processes' rounds of each of the five (seconds per epoch), and the
+ratios update_batches/floor, update_batches/jax_scan and update/numpy.
 """
 
 import argparse
@@ -71,8 +74,38 @@ def numpy_baseline(x, dtype):
     return epoch
 
 
+def jax_baseline(x, dtype, params, batch_size, steps):
+    """A function epoch(number, order) -> seconds of one hand-written JAX scan epoch, or None."""
+    try:
+        import jax
+    except ImportError:
+        return None
+    sys.path.insert(0, HERE)
+    from jax_scan_epoch import batches, initial_state, make_epoch
+
+    if dtype == "float64":
+        jax.config.update("jax_enable_x64", True)
+    run_epoch = make_epoch(batch_size, len(x))
+    holder = {"state": initial_state(params)}
+    rng = np.random.default_rng(1)
+
+    def epoch(number, order):
+        x_b = batches(x, order, batch_size)
+        eps = rng.standard_normal((len(order), batch_size, SIZES["n_latent"])).astype(dtype)
+        begin = time.perf_counter()
+        holder["state"], bounds = run_epoch(holder["state"], x_b, eps, number)
+        bounds.block_until_ready()
+        return time.perf_counter() - begin
+
+    epoch(1, np.arange(steps) % (len(x) // batch_size))  # compile
+    return epoch
+
+
 def measure(args):
-    """In this process: build (timed), epochs of update, likelihood; print JSON."""
+    """In this process: build (timed), interleaved epochs of everything, likelihood; print JSON."""
+    sys.path.insert(0, HERE)
+    from matmul_floor import make_floor
+
     from vae_theano import VAE
 
     x, xv = training_data(args.data)
@@ -80,24 +113,40 @@ def measure(args):
     vae = VAE(False, SIZES["hu_encoder"], SIZES["hu_decoder"], SIZES["n_latent"], x,
               batch_size=SIZES["batch_size"], mode=args.mode, dtype=args.dtype)
     build = time.perf_counter() - begin
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the baseline's arrays
-    baseline = numpy_baseline(x, args.dtype)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the baselines' arrays
+    x = x.astype(args.dtype)
+    begin = time.perf_counter()
+    vae.update_batches(np.arange(5), 1)
+    build_batches = time.perf_counter() - begin
     for batch in range(5):  # warm up: first calls allocate buffers and start BLAS threads
         vae.update(batch, 1)
-    baseline(1, 5)
+    numpy_epoch = numpy_baseline(x, args.dtype)
+    numpy_epoch(1, 5)
+    floor = make_floor(args.dtype, steps=args.batches)
+    floor()
+    jax_epoch = jax_baseline(x, args.dtype, {k: v.get_value() for k, v in vae.params.items()},
+                             SIZES["batch_size"], args.batches)
     rng = np.random.default_rng(0)
-    times, numpy_times = [], []
+    times = {name: [] for name in ("update", "update_batches", "floor", "jax_scan", "numpy")}
     for epoch in range(1, args.epochs + 1):
+        order = rng.permutation(vae.n_batches)[:args.batches]
         begin = time.perf_counter()
-        for batch in rng.permutation(vae.n_batches)[:args.batches]:
+        for batch in order:
             vae.update(int(batch), epoch)
-        times.append(time.perf_counter() - begin)
-        numpy_times.append(baseline(epoch, args.batches))
+        times["update"].append(time.perf_counter() - begin)
+        begin = time.perf_counter()
+        for chunk in np.array_split(order, 10):
+            vae.update_batches(chunk, epoch)
+        times["update_batches"].append(time.perf_counter() - begin)
+        times["floor"].append(floor())
+        if jax_epoch:
+            times["jax_scan"].append(jax_epoch(epoch, order))
+        times["numpy"].append(numpy_epoch(epoch, args.batches))
     begin = time.perf_counter()
     vae.likelihood(xv)
     likelihood = time.perf_counter() - begin
     peak = max(peak, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    print(json.dumps(dict(build=build, epochs=times, numpy_epochs=numpy_times,
+    print(json.dumps(dict(build=build, build_batches=build_batches, times=times,
                           likelihood=likelihood, peak_mb=peak)))
 
 
@@ -130,10 +179,11 @@ def main(argv=None):
         return measure(args)
 
     images = args.batches * SIZES["batch_size"]
-    header = ("backend", "dtype", "compile_cold_s", "compile_warm_s", "epoch_s", "numpy_epoch_s",
-              "ratio", "images_per_s", "peak_mem_MB", "likelihood_10k_s")
-    print(f"# {images} images per epoch, {args.epochs} epochs each; {os.cpu_count()} CPUs; "
-          f"numpy {np.__version__}")
+    header = ("backend", "dtype", "compile_cold_s", "compile_warm_s", "update_s", "update_batches_s",
+              "floor_s", "jax_scan_s", "numpy_s", "batches/floor", "batches/jax", "update/numpy",
+              "peak_mem_MB", "likelihood_10k_s")
+    print(f"# {images} images per epoch, {args.epochs} rounds per process; {os.cpu_count()} CPUs; "
+          f"numpy {np.__version__}; seconds per epoch are medians")
     print("  ".join(f"{h:>16}" for h in header))
     for dtype in args.dtypes.split(","):
         for mode in args.modes.split(","):
@@ -143,11 +193,14 @@ def main(argv=None):
             if "error" in cold or "error" in warm:
                 print(f"{mode:>16}  {dtype:>16}  failed: {(cold.get('error') or warm.get('error'))}")
                 continue
-            epoch = float(np.median(cold["epochs"] + warm["epochs"]))
-            baseline = float(np.median(cold["numpy_epochs"] + warm["numpy_epochs"]))
-            row = (mode, dtype, f"{cold['build']:.1f}", f"{warm['build']:.1f}", f"{epoch:.3f}",
-                   f"{baseline:.3f}", f"{epoch / baseline:.2f}", f"{images / epoch:.0f}",
-                   f"{max(cold['peak_mb'], warm['peak_mb']):.0f}", f"{warm['likelihood']:.3f}")
+            med = {name: float(np.median(cold["times"][name] + warm["times"][name]))
+                   if cold["times"][name] else float("nan") for name in cold["times"]}
+            ratio = lambda a, b: f"{med[a] / med[b]:.2f}"
+            row = (mode, dtype, f"{cold['build']:.1f}", f"{warm['build']:.1f}",
+                   *(f"{med[n]:.3f}" for n in ("update", "update_batches", "floor", "jax_scan", "numpy")),
+                   ratio("update_batches", "floor"), ratio("update_batches", "jax_scan"),
+                   ratio("update", "numpy"), f"{max(cold['peak_mb'], warm['peak_mb']):.0f}",
+                   f"{warm['likelihood']:.3f}")
             print("  ".join(f"{c:>16}" for c in row), flush=True)
 
 

@@ -33,3 +33,26 @@ def test_numpy_step_matches_the_model(dtype, rtol):
         np.testing.assert_allclose(baseline.p[name], value, rtol=rtol, atol=rtol * np.abs(value).max(),
                                    err_msg=name)
         assert baseline.p[name].dtype == dtype
+
+
+def test_jax_scan_baseline_matches_the_model():
+    """The hand-written JAX epoch (benchmarks/jax_scan_epoch.py) is the model's step, float64."""
+    jax = pytest.importorskip("jax")
+    from jax_scan_epoch import batches, initial_state, make_epoch
+
+    jax.config.update("jax_enable_x64", True)
+    rs = np.random.RandomState(1)
+    x = (rs.uniform(size=(60, 30)) < 0.3).astype("float64")
+    vae = VAE(False, 12, 9, 4, x, batch_size=20, lam=0.2, dtype="float64")
+    state = initial_state({k: p.get_value() for k, p in vae.params.items()})
+    epoch = make_epoch(batch_size=20, N=60, lam=0.2)
+    for number, order in [(1, [2, 0, 1]), (2, [1, 1, 0])]:
+        generator = np.random.default_rng()  # a copy of the model's noise generator:
+        generator.bit_generator.state = vae.get_rng_state()  # the same draws as update_batches
+        eps = generator.normal(0.0, 1.0, size=(3, 20, 4))
+        state, bounds = epoch(state, batches(x, order, 20), eps, number)
+        want = vae.update_batches(np.array(order), number)
+        np.testing.assert_allclose(np.asarray(bounds), want, rtol=1e-10)
+    for name, p in vae.params.items():
+        np.testing.assert_allclose(np.asarray(state[0][name]), p.get_value(), rtol=1e-9,
+                                   atol=1e-12, err_msg=name)

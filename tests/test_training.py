@@ -103,19 +103,19 @@ def test_crash_mid_epoch_and_mid_save_then_resume(mnist_dir, tmp_path, monkeypat
     out = tmp_path / "crashy"
     run_mnist(mnist_dir, out, "--epochs", "2")
 
-    real_update = VAE.update
+    real_update = VAE.update_batches  # the training loop's call, a chunk of the epoch each
     calls = []
 
-    def dying_update(self, batch, epoch):
+    def dying_update(self, batches, epoch):
         calls.append(epoch)
         if epoch == 3 and calls.count(3) == 3:
             raise Crash("killed mid-epoch")
-        return real_update(self, batch, epoch)
+        return real_update(self, batches, epoch)
 
-    monkeypatch.setattr(VAE, "update", dying_update)
+    monkeypatch.setattr(VAE, "update_batches", dying_update)
     with pytest.raises(Crash):
         run_mnist(mnist_dir, out, "--epochs", "4")
-    monkeypatch.setattr(VAE, "update", real_update)
+    monkeypatch.setattr(VAE, "update_batches", real_update)
 
     real_savez = np.savez
 

@@ -357,3 +357,22 @@ def test_bad_calls(tiny_binary):
         with pytest.raises(ValueError, match=message):
             call()
     np.testing.assert_array_equal(vae.params["W_xh"].get_value(), before)
+
+
+def test_a_cold_compile_cache_is_announced_once_and_a_warm_one_not(tmp_path):
+    """The first build compiles C modules and says so in one line; the second is silent."""
+    import subprocess
+    import sys
+
+    script = ("import numpy as np\nfrom vae_theano import VAE\n"
+              "x = np.random.RandomState(0).uniform(size=(20, 6))\n"
+              "VAE(False, 5, 4, 2, x, batch_size=10).update_batches(np.array([0, 1]), 1)\n")
+    flags = f"compiledir={tmp_path}"
+    if os.environ.get("PYTENSOR_FLAGS"):
+        flags += "," + os.environ["PYTENSOR_FLAGS"]
+    env = dict(os.environ, PYTENSOR_FLAGS=flags)
+    cold = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    warm = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert cold.returncode == 0 and warm.returncode == 0, cold.stderr + warm.stderr
+    assert cold.stderr.count("vae_theano: compiling the model's C code") == 1, cold.stderr
+    assert "compiling" not in warm.stderr, warm.stderr

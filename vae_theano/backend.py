@@ -22,9 +22,12 @@ Everything that depends on the backend is decided here, so that the model
   ``VAE.create_gradientfunctions``).
 """
 
+import contextlib
 import os
+import sys
 import warnings
 
+import numpy as np
 import pytensor
 import pytensor.tensor as pt
 from pytensor.compile.mode import Mode, predefined_modes
@@ -101,6 +104,37 @@ def configure_blas():
     return pytensor.config.blas__ldflags
 
 
+_announced = False
+
+
+@contextlib.contextmanager
+def announce_compilation():
+    """Inside the block, say once per process that g++ is compiling (a cold cache).
+
+    PyTensor compiles each C module with ``GCC_compiler.compile_str`` and says
+    nothing; the first build of the model takes tens of seconds that way. We
+    wrap that one static method for the duration of the block, print one
+    line on stderr before its first call, and put it back.
+    """
+    from pytensor.link.c.cmodule import GCC_compiler
+
+    real = GCC_compiler.__dict__["compile_str"]
+
+    def compile_str(*args, **kwargs):
+        global _announced
+        if not _announced:
+            _announced = True
+            print("vae_theano: compiling the model's C code (the first run only; "
+                  f"cached in {pytensor.config.compiledir})", file=sys.stderr, flush=True)
+        return real.__func__(*args, **kwargs)
+
+    GCC_compiler.compile_str = staticmethod(compile_str)
+    try:
+        yield
+    finally:
+        GCC_compiler.compile_str = real
+
+
 def mode_name(mode):
     """The upper-case name of a mode string, or of a Mode's linker ("JAXLINKER", ...)."""
     return mode.upper() if isinstance(mode, str) else type(getattr(mode, "linker", None)).__name__.upper()
@@ -133,20 +167,33 @@ def resolve_mode(mode=None):
 class SharedRows:
     """Batches as slices of the shared training set, inside the graph (the original's givens).
 
-    ``inputs``: [batch], an integer scalar; ``givens``: {x: x_train[batch * bs:(batch + 1) * bs]}.
+    For ``update``: ``inputs`` [batch], an integer scalar, and ``givens``
+    {x: x_train[batch * bs:(batch + 1) * bs]}. For ``update_batches``: the scan's
+    sequence is the vector of batch indices, and ``rows_of`` slices inside the step.
     """
 
     def __init__(self, x, x_train, batch_size):
+        self.x_train, self.batch_size = x_train, batch_size
         self.batch = pt.iscalar("batch")
         self.inputs = [self.batch]
-        self.givens = {x: x_train[self.batch * batch_size:(self.batch + 1) * batch_size]}
+        self.givens = {x: self.rows_of(self.batch)}
 
     def args(self, batch):
         return (batch,)
 
+    def sequence(self):
+        return pt.ivector("batches")
+
+    def rows_of(self, batch):
+        return self.x_train[batch * self.batch_size:(batch + 1) * self.batch_size]
+
+    def sequence_args(self, batches):
+        return (np.asarray(batches, dtype=np.int32),)
+
 
 class HostRows:
-    """Batches cut from the shared training set's value on the host and fed as the input x."""
+    """Batches cut from the shared training set's value on the host and fed: ``update``
+    takes the rows x, ``update_batches`` a (steps, batch_size, D) block of them."""
 
     def __init__(self, x, x_train, batch_size):
         self.x_train, self.batch_size = x_train, batch_size
@@ -156,6 +203,16 @@ class HostRows:
     def args(self, batch):
         rows = slice(batch * self.batch_size, (batch + 1) * self.batch_size)
         return (self.x_train.get_value(borrow=True)[rows],)
+
+    def sequence(self):
+        return pt.tensor3("rows", dtype=self.x_train.type.dtype)
+
+    def rows_of(self, rows):
+        return rows
+
+    def sequence_args(self, batches):
+        index = np.asarray(batches)[:, None] * self.batch_size + np.arange(self.batch_size)
+        return (self.x_train.get_value(borrow=True)[index],)
 
 
 def batch_rows(mode, x, x_train, batch_size):

@@ -75,25 +75,33 @@ class AdamStep(COp):
         return ["-O3", "-fno-math-errno"]
 
     def c_code_cache_version(self):
-        return (3,)
+        return (5,)
 
     def c_support_code_apply(self, node, name):
         # A function of its own, never inlined: inlined into the generated code
-        # (gotos, error paths) gcc does not vectorise the loop.
+        # (gotos, error paths) gcc does not vectorise the loop. Every pointer is
+        # restrict: in place, the loop gets the same arrays as inputs and
+        # outputs and reads each element before it writes it, so it is
+        # compiled once for each case.
         ctype = {"float32": "npy_float32", "float64": "npy_float64"}[node.inputs[0].type.dtype]
+        if self.inplace:
+            args, read, write = f"{ctype}* __restrict__ P, {ctype}* __restrict__ M, {ctype}* __restrict__ V", "", ""
+        else:
+            args = (f"const {ctype}* __restrict__ P, const {ctype}* __restrict__ M, const {ctype}* __restrict__ V, "
+                    f"{ctype}* __restrict__ P_out, {ctype}* __restrict__ M_out, {ctype}* __restrict__ V_out")
+            read, write = "", "_out"
         return f"""
         static __attribute__((noinline)) void adam_step_{name}(npy_intp n, const {ctype}* __restrict__ G,
-                                     {ctype}* __restrict__ P, {ctype}* __restrict__ M,
-                                     {ctype}* __restrict__ V, const {ctype} coef, const {ctype} decay)
+                                     {args}, const {ctype} coef, const {ctype} decay)
         {{
             const {ctype} b1 = {self.b1!r}, b2 = {self.b2!r}, eps = {self.epsilon!r};
             for (npy_intp i = 0; i < n; ++i) {{
-                const {ctype} gi = G[i];
+                const {ctype} gi = G[i], pi = P{read}[i];
                 const {ctype} mi = b1 * M[i] + (1 - b1) * gi;
                 const {ctype} vi = b2 * V[i] + (1 - b2) * (gi * gi);
-                M[i] = mi;
-                V[i] = vi;
-                P[i] = P[i] + coef * mi / (sqrt(vi) + eps) - decay * P[i];
+                M{write}[i] = mi;
+                V{write}[i] = vi;
+                P{write}[i] = pi + coef * mi / (sqrt(vi) + eps) - decay * pi;
             }}
         }}
         """
@@ -103,9 +111,11 @@ class AdamStep(COp):
         out_theta, out_m, out_v = outputs
         ctype = {"float32": "npy_float32", "float64": "npy_float64"}[node.inputs[0].type.dtype]
         fail = sub["fail"]
-        take = "\n".join(
-            self._take_output(src, dst, fail) for src, dst in
-            ((theta, out_theta), (m, out_m), (v, out_v)))
+        take = "\n".join(self._take_output(src, dst, fail) for src, dst in
+                         (("theta_c", out_theta), ("m_c", out_m), ("v_c", out_v)))
+        sources = "" if self.inplace else (
+            f"(const {ctype}*)PyArray_DATA(theta_c), (const {ctype}*)PyArray_DATA(m_c), "
+            f"(const {ctype}*)PyArray_DATA(v_c),")
         return f"""
         {{
             const npy_intp n = PyArray_SIZE({theta});
@@ -113,30 +123,51 @@ class AdamStep(COp):
                 PyErr_SetString(PyExc_ValueError, "AdamStep: theta, g, m and v differ in size");
                 {fail};
             }}
+            PyArrayObject* contiguous[4] = {{NULL, NULL, NULL, NULL}};
+            PyArrayObject* sources[4] = {{{g}, {theta}, {m}, {v}}};
+            for (int k = 0; k < 4; ++k) {{
+                contiguous[k] = PyArray_GETCONTIGUOUS(sources[k]);
+                if (!contiguous[k]) {{
+                    for (int j = 0; j < k; ++j) Py_DECREF(contiguous[j]);
+                    {fail};
+                }}
+            }}
+            PyArrayObject *theta_c = contiguous[1], *m_c = contiguous[2], *v_c = contiguous[3];
             {take}
-            PyArrayObject* g_c = PyArray_GETCONTIGUOUS({g});
-            if (!g_c) {fail};
-            adam_step_{name}(n, (const {ctype}*)PyArray_DATA(g_c),
+            adam_step_{name}(n, (const {ctype}*)PyArray_DATA(contiguous[0]), {sources}
                              ({ctype}*)PyArray_DATA({out_theta}), ({ctype}*)PyArray_DATA({out_m}),
                              ({ctype}*)PyArray_DATA({out_v}),
                              (({ctype}*)PyArray_DATA({coef}))[0], (({ctype}*)PyArray_DATA({decay}))[0]);
-            Py_DECREF(g_c);
+            for (int k = 0; k < 4; ++k) Py_DECREF(contiguous[k]);
         }}
         """
 
     def _take_output(self, src, dst, fail):
-        """Point dst at a C-contiguous array holding src's values: src itself when
-        in place and contiguous, else a fresh copy (the loop then updates dst)."""
+        """Point dst at the C-contiguous array the loop writes: in place, the
+        contiguous source itself; otherwise dst's own buffer when it can hold
+        the result without overlapping the source (Scan preallocates it, so a
+        step writes straight into its state buffer), else a new array."""
         if self.inplace:
             return f"""
             Py_XDECREF({dst});
-            {dst} = PyArray_GETCONTIGUOUS({src});
-            if (!{dst}) {fail};
+            {dst} = {src};
+            Py_INCREF({dst});
             """
         return f"""
-            Py_XDECREF({dst});
-            {dst} = (PyArrayObject*)PyArray_NewCopy({src}, NPY_CORDER);
-            if (!{dst}) {fail};
+            {{
+                char *lo = PyArray_BYTES({src}), *hi = lo + PyArray_NBYTES({src});
+                int reuse = {dst} && PyArray_IS_C_CONTIGUOUS({dst}) && PyArray_TYPE({dst}) == PyArray_TYPE({src})
+                            && PyArray_NDIM({dst}) == PyArray_NDIM({src})
+                            && PyArray_CompareLists(PyArray_DIMS({dst}), PyArray_DIMS({src}), PyArray_NDIM({src}))
+                            && PyArray_ISWRITEABLE({dst})
+                            && (PyArray_BYTES({dst}) + PyArray_NBYTES({dst}) <= lo || PyArray_BYTES({dst}) >= hi);
+                if (!reuse) {{
+                    Py_XDECREF({dst});
+                    {dst} = (PyArrayObject*)PyArray_EMPTY(PyArray_NDIM({src}), PyArray_DIMS({src}),
+                                                          PyArray_TYPE({src}), 0);
+                    if (!{dst}) {{ for (int k = 0; k < 4; ++k) Py_DECREF(contiguous[k]); {fail}; }}
+                }}
+            }}
             """
 
 

@@ -1,7 +1,8 @@
 """The training loop of the original ``run.py``, resumable and guarded.
 
-Each epoch: shuffle the order of the batches with a seeded generator, call
-``vae.update(batch, epoch)`` for each, record the mean training bound and the
+Each epoch: shuffle the order of the batches with a seeded generator, run
+``vae.update(batch, epoch)`` for each (through ``vae.update_batches``, a tenth
+of the epoch per compiled call), record the mean training bound and the
 seconds taken, evaluate the validation bound, and write a checkpoint and
 ``history.csv`` into the run folder. Running the same thing again resumes from
 the checkpoint and ends with exactly the numbers of an uninterrupted run.
@@ -9,7 +10,6 @@ the checkpoint and ends with exactly the numbers of an uninterrupted run.
 
 import csv
 import io
-import math
 import os
 import time
 
@@ -25,6 +25,7 @@ from .run_folder import exclusive_run_folder
 
 HISTORY_FILE = "history.csv"
 HISTORY_FIELDS = ("epoch", "train_bound", "valid_bound", "seconds")
+CHUNKS_PER_EPOCH = 10  # update_batches calls per epoch: one compiled call each, and the bar moves
 
 
 class TrainingDiverged(RuntimeError):
@@ -78,21 +79,22 @@ def _train(vae, x_valid, epochs, out, config, seed, fresh, binarize, log):
         if grey is not None:
             vae.x_train.set_value(dynamic_binarize(grey, binarize_rng).astype(vae.dtype))
         batch_order = shuffle_rng.permutation(vae.n_batches)
-        total = 0.0
+        total, done = 0.0, 0
         with tqdm(total=vae.n_batches, desc=f"epoch {epoch}/{epochs}", unit="batch",
                   leave=False, disable=None) as bar:
-            for i, batch in enumerate(batch_order, start=1):
-                batch_lb = float(vae.update(int(batch), epoch))
-                if not math.isfinite(batch_lb):
+            for chunk in np.array_split(batch_order, min(CHUNKS_PER_EPOCH, vae.n_batches)):
+                bounds = vae.update_batches(chunk, epoch)
+                if not np.all(np.isfinite(bounds)):
+                    k = int(np.argmin(np.isfinite(bounds)))
                     raise TrainingDiverged(
-                        f"the bound became {batch_lb} at epoch {epoch}, batch {batch} "
-                        f"(step {i} of the epoch); lower the learning rate. The last good "
+                        f"the bound became {bounds[k]} at epoch {epoch}, batch {chunk[k]} "
+                        f"(step {done + k + 1} of the epoch); lower the learning rate. The last good "
                         f"checkpoint{' (after epoch %d)' % (epoch - 1) if epoch > 1 else ''} is kept.")
-                total += batch_lb
-                if i % 20 == 0 or i == vae.n_batches:
-                    rate = i * vae.batch_size / (time.perf_counter() - begin)
-                    bar.set_postfix(bound=f"{total / i:.2f}", img_s=f"{rate:.0f}", refresh=False)
-                bar.update()
+                total += float(np.sum(bounds, dtype=np.float64))
+                done += len(chunk)
+                rate = done * vae.batch_size / (time.perf_counter() - begin)
+                bar.set_postfix(bound=f"{total / done:.2f}", img_s=f"{rate:.0f}", refresh=False)
+                bar.update(len(chunk))
         train_bound = total / vae.n_batches
         seconds = time.perf_counter() - begin
         valid_bound = lower_bound(vae, x_valid)

@@ -26,14 +26,17 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 import pytensor
 import pytensor.tensor as pt
+from pytensor.graph.replace import clone_replace
 
 from . import persistence
-from .backend import batch_rows, resolve_mode
+from .backend import announce_compilation, batch_rows, resolve_mode
 from .formulas import adam_update, bernoulli_log_likelihood
-from .validation import check_batch, check_data, check_dtype, check_epoch, check_positive_int
+from .validation import (check_batch, check_batches, check_data, check_dtype, check_epoch,
+                         check_positive_int)
 
 epsilon = 1e-8  # Adam's denominator guard, as in the original
 sigma_init = 0.01  # standard deviation of the initial weights
+LOG_2PI = float(np.log(2 * np.pi))  # a Python float: it takes the model's dtype, not float64
 
 Bound = namedtuple("Bound", "logpx mu log_sigma z reconstructed_x logpxz KLD")
 Bound.__doc__ = """The symbolic pieces of the variational lower bound for a batch x: (batch, D).
@@ -173,8 +176,8 @@ class VAE:
         self.srng = pt.random.shared_rng(seed=seed, name="srng")
         self.x_train = pytensor.shared(x_train.astype(dtype), name="x_train")
 
-        self._encode_mean = None  # compiled on first use
-        with pytensor.config.change_flags(floatX=dtype):
+        self._encode_mean = self._update_batches = None  # compiled on first use
+        with pytensor.config.change_flags(floatX=dtype), announce_compilation():
             (self._update, self._likelihood,
              self._encode, self._decode) = self.create_gradientfunctions(self.x_train)
 
@@ -214,7 +217,7 @@ class VAE:
             reconstructed_x = pt.dot(h_decoder, self.params["W_hxmu"]) + self.params["b_hxmu"].dimshuffle("x", 0)
             log_sigma_decoder = pt.dot(h_decoder, self.params["W_hxsigma"]) + self.params["b_hxsigma"]
             logpxz = None if x is None else (
-                -(0.5 * np.log(2 * np.pi) + 0.5 * log_sigma_decoder)
+                -(0.5 * LOG_2PI + 0.5 * log_sigma_decoder)
                 - 0.5 * ((x - reconstructed_x) ** 2 / pt.exp(log_sigma_decoder))).sum(axis=1)
         else:
             logits = pt.dot(h_decoder, self.params["W_hx"]) + self.params["b_hx"].dimshuffle("x", 0)
@@ -302,6 +305,40 @@ class VAE:
         decode = pytensor.function([z], self.decoder(None, z)[0], mode=self.mode, name="decode")
         return update, likelihood, encode, decode
 
+    def create_update_batches(self):
+        """Compile update_batches(batches, epoch): a ``scan`` of update's step over a
+        vector of batch indices (or, on JAX, of row blocks), one call for many steps.
+
+        The parameters, Adam moments (and t) are the scan's recurrent state: the
+        step's graph is update's graph with each shared variable replaced by its
+        value from the previous step, and the last values go back into the
+        shared variables when the call ends. Returns the bound of every step.
+        """
+        state = [*self.params.values(), *self.m.values(), *self.v.values()]
+        if self.bias_correction == "step":
+            state.append(self.t)
+        epoch = pt.scalar("epoch")
+        eps = pt.tensor3("eps") if self.n_samples == 1 else pt.tensor4("eps")
+        batches = self._rows.sequence()
+
+        def step(i, *previous_then_inputs):
+            previous = previous_then_inputs[:len(state)]
+            bound = self.lower_bound(self._rows.rows_of(batches[i]), eps[i])
+            gradients = pytensor.grad(bound.logpx, list(self.params.values()))
+            updates = self.get_adam_updates(gradients, epoch)
+            return clone_replace([bound.logpx, *(updates[var] for var in state)],
+                                 replace=dict(zip(state, previous)))
+
+        # One sequence, the step numbers (JAX needs every slice static); the
+        # step takes its batch and its noise by index.
+        outputs = pytensor.scan(step, sequences=[pt.arange(batches.shape[0])], outputs_info=[None, *state],
+                                non_sequences=[batches, eps, epoch], return_updates=False,
+                                name="update_batches")
+        bounds, finals = outputs[0], outputs[1:]
+        return pytensor.function([batches, eps, epoch], bounds, mode=self.mode, name="update_batches",
+                                 updates=[(var, final[-1]) for var, final in zip(state, finals)],
+                                 on_unused_input="ignore")  # epoch, under "step"
+
     def noise(self, rows, samples=None):
         """eps ~ N(0, I) of shape (rows, n_latent), or (samples, rows, n_latent), from srng."""
         size = (rows, self.n_latent) if samples is None else (samples, rows, self.n_latent)
@@ -321,6 +358,22 @@ class VAE:
         batch = check_batch(batch, self.n_batches)
         check_epoch(epoch)
         return self._update(*self._rows.args(batch), self._bound_noise(self.batch_size), epoch)
+
+    def update_batches(self, batches, epoch):
+        """``update(b, epoch)`` for each batch index b of ``batches`` (1-D integers), in
+        order, in one compiled call: the same maths and the same noise draws as the
+        loop of ``update`` calls. Returns the bounds, (len(batches),).
+        """
+        batches = check_batches(batches, self.n_batches)
+        check_epoch(epoch)
+        if self._update_batches is None:
+            with pytensor.config.change_flags(floatX=self.dtype), announce_compilation():
+                self._update_batches = self.create_update_batches()
+        samples = None if self.n_samples == 1 else self.n_samples
+        size = (len(batches), self.batch_size, self.n_latent) if samples is None else \
+            (len(batches), samples, self.batch_size, self.n_latent)
+        eps = self.srng.get_value(borrow=True).normal(0.0, 1.0, size=size).astype(self.dtype)
+        return self._update_batches(*self._rows.sequence_args(batches), eps, epoch)
 
     def likelihood(self, x):
         """The bound, averaged over the rows of x (batch, D), one fresh eps per row."""

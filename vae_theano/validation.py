@@ -41,8 +41,8 @@ def as_array(x, what):
     try:
         return np.asarray(x)
     except (ValueError, TypeError) as e:
-        raise ValueError(f"{what} must be a 2-D array of numbers (rows, features); "
-                         f"it could not be read as one ({e})") from None
+        raise ValueError(f"{what} could not be read as an array of numbers: rows of "
+                         f"different lengths, or mixed types ({e})") from None
 
 
 def check_data(x, what, continuous):
@@ -60,3 +60,21 @@ def check_data(x, what, continuous):
         raise ValueError(f"{what} must lie in [0, 1] for the Bernoulli decoder "
                          f"(continuous=False); got values in [{x.min()}, {x.max()}]")
     return x
+
+
+def check_batches(batches, n_batches):
+    """A non-empty 1-D integer array of batch indices in [0, n_batches)."""
+    array = as_array(batches, "batches")
+    if array.ndim != 1 or array.size == 0 or array.dtype == bool or not np.issubdtype(array.dtype, np.integer):
+        raise ValueError(f"batches must be a non-empty 1-D array of integers (batch indices), "
+                         f"got {_describe(batches)}")
+    if array.min() < 0 or array.max() >= n_batches:
+        raise ValueError(f"batches must lie in [0, {n_batches}), got values from {array.min()} to {array.max()}")
+    return array.astype(np.int64)
+
+
+def _describe(value):
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    text = repr(value)
+    return text if len(text) < 60 else text[:57] + "..."

@@ -1,0 +1,84 @@
+"""update_batches (one compiled scan over many steps) against the loop of update calls."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from vae_theano import VAE
+
+ORDER = np.array([3, 1, 4, 1, 5, 9, 2, 6, 5])
+
+
+def data(continuous):
+    rs = np.random.RandomState(4)
+    return rs.normal(0.5, 0.3, (200, 12)) if continuous else rs.uniform(size=(200, 12))
+
+
+def pair(continuous, dtype, mode=None, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # PyTensor's notes on JAX tracing
+        return [VAE(continuous, 8, 7, 3, data(continuous), batch_size=20, learning_rate=0.01, lam=0.5,
+                    dtype=dtype, mode=mode, **kwargs) for _ in range(2)]
+
+
+def assert_same(loop, fused, rtol):
+    np.testing.assert_allclose(fused, loop["bounds"], rtol=rtol)
+    for key, value in loop["state"].items():
+        np.testing.assert_allclose(loop["fused_state"][key], value, rtol=rtol,
+                                   atol=rtol * np.abs(value).max(), err_msg=key)
+    assert loop["rng"] == loop["fused_rng"]
+
+
+def run_both(a, b, epochs=(1, 2)):
+    bounds, fused = [], []
+    for epoch in epochs:
+        bounds += [a.update(int(i), epoch) for i in ORDER]
+        fused += list(b.update_batches(ORDER, epoch))
+    return dict(bounds=np.array(bounds), state=a.get_state(), fused_state=b.get_state(),
+                rng=a.get_rng_state(), fused_rng=b.get_rng_state()), np.array(fused)
+
+
+@pytest.mark.parametrize("continuous", [False, True])
+@pytest.mark.parametrize("n_samples, bias_correction", [(1, "epoch"), (3, "step")])
+@pytest.mark.parametrize("dtype, rtol", [("float64", 1e-10), ("float32", 1e-5)])
+def test_update_batches_equals_the_loop_of_update_on_c(continuous, n_samples, bias_correction, dtype, rtol):
+    a, b = pair(continuous, dtype, n_samples=n_samples, bias_correction=bias_correction)
+    loop, fused = run_both(a, b)
+    assert fused.dtype == np.dtype(dtype) and fused.shape == (2 * len(ORDER),)
+    assert_same(loop, fused, rtol)
+
+
+@pytest.mark.parametrize("mode", ["JAX", "NUMBA"])
+def test_update_batches_equals_the_loop_of_update_on_other_backends(mode):
+    if mode == "JAX":
+        pytest.importorskip("jax")
+    settings = dict(n_samples=3, bias_correction="step") if mode == "JAX" else {}
+    a, b = pair(False, "float64", mode=mode, **settings)
+    loop, fused = run_both(a, b, epochs=(1,))
+    assert_same(loop, fused, 1e-10)
+    c, _ = pair(False, "float64", **settings)  # and the C backend gives the same numbers
+    np.testing.assert_allclose([c.update(int(i), 1) for i in ORDER], fused, rtol=1e-10)
+
+
+def test_update_batches_refuses_bad_batches_before_anything_changes():
+    vae, _ = pair(False, "float64")
+    before, rng = vae.get_state(), vae.get_rng_state()
+    for batches, message in [
+        (np.array([], dtype=int), "non-empty 1-D array of integers"),
+        (np.array([[1, 2]]), "non-empty 1-D array of integers"),
+        (np.array([1.0, 2.0]), "non-empty 1-D array of integers"),
+        (np.array([True, False]), "non-empty 1-D array of integers"),
+        ("1,2", "non-empty 1-D array of integers"),
+        (3, "non-empty 1-D array of integers"),
+        ([0, 10], r"batches must lie in \[0, 10\), got values from 0 to 10"),
+        ([-1, 2], r"batches must lie in \[0, 10\)"),
+        ([[0], [1, 2]], "could not be read as an array"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            vae.update_batches(batches, 1)
+    with pytest.raises(ValueError, match="epoch must be positive"):
+        vae.update_batches([0, 1], 0)
+    assert vae.get_rng_state() == rng
+    for key, value in vae.get_state().items():
+        np.testing.assert_array_equal(value, before[key], err_msg=key)
