@@ -6,9 +6,11 @@
 
 For each PyTensor mode and dtype, a fresh process builds the model (784-400-20-
 400-784, batch 100, 50,000 rows) twice: once with an empty compile cache
-(cold) and once with the cache that build left (warm). Each then times
-``--epochs`` rounds of, interleaved so that all see the same machine (these
-are shared and noisy, and drift by 30 % within minutes):
+(cold) and once with the cache that build left (warm), and times ``--epochs``
+rounds of update and update_batches; right after, one process times the
+NumPy baselines and one the JAX baseline (XLA's threads, once started, slow
+OpenBLAS down in the same process), so that all see the same machine (these
+are shared and noisy, and drift by 30 % within minutes). The five:
 
 - ``update``: the model's per-batch step, 500 calls over a shuffled order;
 - ``update_batches``: the same steps in 10 compiled calls of 50 (one scan each),
@@ -102,58 +104,69 @@ def jax_baseline(x, dtype, params, batch_size, steps):
 
 
 def measure(args):
-    """In this process: build (timed), interleaved epochs of everything, likelihood; print JSON."""
+    """In this process, one kind of measurement; prints JSON {"times": {name: [seconds per round]}, ...}.
+
+    model: build (timed), then rounds of update and of update_batches, then likelihood.
+    baselines: rounds of the matmul floor and of the NumPy step.
+    jax: rounds of the hand-written JAX scan epoch.
+    They run in separate processes: XLA's worker threads, once started, slow
+    OpenBLAS's down by up to 2x in the same process on 2 cores.
+    """
     sys.path.insert(0, HERE)
-    from matmul_floor import make_floor
-
-    from vae_theano import VAE
-
     x, xv = training_data(args.data)
-    begin = time.perf_counter()
-    vae = VAE(False, SIZES["hu_encoder"], SIZES["hu_decoder"], SIZES["n_latent"], x,
-              batch_size=SIZES["batch_size"], mode=args.mode, dtype=args.dtype)
-    build = time.perf_counter() - begin
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the baselines' arrays
     x = x.astype(args.dtype)
-    begin = time.perf_counter()
-    vae.update_batches(np.arange(5), 1)
-    build_batches = time.perf_counter() - begin
-    for batch in range(5):  # warm up: first calls allocate buffers and start BLAS threads
-        vae.update(batch, 1)
-    numpy_epoch = numpy_baseline(x, args.dtype)
-    numpy_epoch(1, 5)
-    floor = make_floor(args.dtype, steps=args.batches)
-    floor()
-    jax_epoch = jax_baseline(x, args.dtype, {k: v.get_value() for k, v in vae.params.items()},
-                             SIZES["batch_size"], args.batches)
     rng = np.random.default_rng(0)
-    times = {name: [] for name in ("update", "update_batches", "floor", "jax_scan", "numpy")}
-    for epoch in range(1, args.epochs + 1):
-        order = rng.permutation(vae.n_batches)[:args.batches]
+    orders = [rng.permutation(len(x) // SIZES["batch_size"])[:args.batches] for _ in range(args.epochs)]
+    result = {}
+    if args.child == "model":
+        from vae_theano import VAE
+
         begin = time.perf_counter()
-        for batch in order:
-            vae.update(int(batch), epoch)
-        times["update"].append(time.perf_counter() - begin)
+        vae = VAE(False, SIZES["hu_encoder"], SIZES["hu_decoder"], SIZES["n_latent"], x,
+                  batch_size=SIZES["batch_size"], mode=args.mode, dtype=args.dtype)
+        result["build"] = time.perf_counter() - begin
+        np.asarray(vae.update_batches(np.arange(5), 1))
+        for batch in range(5):  # warm up: first calls allocate buffers and start BLAS threads
+            vae.update(batch, 1)
+        times = {"update": [], "update_batches": []}
+        for epoch, order in enumerate(orders, start=1):
+            begin = time.perf_counter()
+            for batch in order:
+                vae.update(int(batch), epoch)
+            times["update"].append(time.perf_counter() - begin)
+            begin = time.perf_counter()
+            for chunk in np.array_split(order, 10):
+                np.asarray(vae.update_batches(chunk, epoch))  # waits for an asynchronous backend
+            times["update_batches"].append(time.perf_counter() - begin)
         begin = time.perf_counter()
-        for chunk in np.array_split(order, 10):
-            vae.update_batches(chunk, epoch)
-        times["update_batches"].append(time.perf_counter() - begin)
-        times["floor"].append(floor())
-        if jax_epoch:
-            times["jax_scan"].append(jax_epoch(epoch, order))
-        times["numpy"].append(numpy_epoch(epoch, args.batches))
-    begin = time.perf_counter()
-    vae.likelihood(xv)
-    likelihood = time.perf_counter() - begin
-    peak = max(peak, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    print(json.dumps(dict(build=build, build_batches=build_batches, times=times,
-                          likelihood=likelihood, peak_mb=peak)))
+        vae.likelihood(xv)
+        result["likelihood"] = time.perf_counter() - begin
+    elif args.child == "baselines":
+        from matmul_floor import make_floor
+
+        floor, numpy_epoch = make_floor(args.dtype, steps=args.batches), numpy_baseline(x, args.dtype)
+        floor(), numpy_epoch(1, 5)
+        times = {"floor": [], "numpy": []}
+        for epoch in range(1, args.epochs + 1):
+            times["floor"].append(floor())
+            times["numpy"].append(numpy_epoch(epoch, args.batches))
+    else:
+        from vae_theano import numpy_reference as ref
+
+        params = ref.init_params(False, 784, SIZES["hu_encoder"], SIZES["hu_decoder"], SIZES["n_latent"],
+                                 dtype=args.dtype)
+        jax_epoch = jax_baseline(x, args.dtype, params, SIZES["batch_size"], args.batches)
+        times = {"jax_scan": [jax_epoch(epoch, order) for epoch, order in enumerate(orders, start=1)]
+                 if jax_epoch else []}
+    result["times"] = times
+    result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
 
 
-def run_child(mode, dtype, compiledir, args):
+def run_child(kind, mode, dtype, compiledir, args):
     env = dict(os.environ, PYTENSOR_FLAGS=f"compiledir={compiledir}" +
                ("," + os.environ["PYTENSOR_FLAGS"] if os.environ.get("PYTENSOR_FLAGS") else ""))
-    cmd = [sys.executable, __file__, "--child", "--mode", mode, "--dtype", dtype,
+    cmd = [sys.executable, __file__, "--child", kind, "--mode", mode, "--dtype", dtype,
            "--epochs", str(args.epochs), "--batches", str(args.batches)]
     if args.data:
         cmd += ["--data", args.data]
@@ -171,7 +184,7 @@ def main(argv=None):
     p.add_argument("--dtypes", default="float32,float64", help="comma-separated dtypes")
     p.add_argument("--epochs", type=int, default=3, help="timed epochs per configuration (median reported)")
     p.add_argument("--batches", type=int, default=500, help="batches per epoch (500: all of MNIST)")
-    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--child", choices=["model", "baselines", "jax"], help=argparse.SUPPRESS)
     p.add_argument("--mode", default="CVM", help=argparse.SUPPRESS)
     p.add_argument("--dtype", default="float64", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -188,13 +201,18 @@ def main(argv=None):
     for dtype in args.dtypes.split(","):
         for mode in args.modes.split(","):
             with tempfile.TemporaryDirectory() as compiledir:
-                cold = run_child(mode, dtype, compiledir, args)
-                warm = run_child(mode, dtype, compiledir, args)
-            if "error" in cold or "error" in warm:
-                print(f"{mode:>16}  {dtype:>16}  failed: {(cold.get('error') or warm.get('error'))}")
+                cold = run_child("model", mode, dtype, compiledir, args)
+                warm = run_child("model", mode, dtype, compiledir, args)
+                baselines = run_child("baselines", mode, dtype, compiledir, args)
+                jax = run_child("jax", mode, dtype, compiledir, args)
+            failed = [r["error"] for r in (cold, warm, baselines, jax) if "error" in r]
+            if failed:
+                print(f"{mode:>16}  {dtype:>16}  failed: {failed[0]}")
                 continue
-            med = {name: float(np.median(cold["times"][name] + warm["times"][name]))
-                   if cold["times"][name] else float("nan") for name in cold["times"]}
+            rounds = {**{k: cold["times"][k] + warm["times"][k] for k in cold["times"]},
+                      **baselines["times"], **jax["times"]}
+            med = {name: float(np.median(rounds[name])) if rounds.get(name) else float("nan")
+                   for name in ("update", "update_batches", "floor", "jax_scan", "numpy")}
             ratio = lambda a, b: f"{med[a] / med[b]:.2f}"
             row = (mode, dtype, f"{cold['build']:.1f}", f"{warm['build']:.1f}",
                    *(f"{med[n]:.3f}" for n in ("update", "update_batches", "floor", "jax_scan", "numpy")),

@@ -32,7 +32,7 @@ from . import persistence
 from .backend import announce_compilation, batch_rows, resolve_mode
 from .formulas import adam_update, bernoulli_log_likelihood
 from .validation import (check_batch, check_batches, check_data, check_dtype, check_epoch,
-                         check_positive_int)
+                         check_positive_int, check_settings)
 
 epsilon = 1e-8  # Adam's denominator guard, as in the original
 sigma_init = 0.01  # standard deviation of the initial weights
@@ -97,21 +97,9 @@ class VAE:
                  b1=0.95, b2=0.999, batch_size=100, learning_rate=0.001, lam=0,
                  *, mode=None, dtype=None, seed=42, bias_correction="epoch", n_samples=1):
         dtype = check_dtype(dtype or pytensor.config.floatX)
-        for name, value in [("hu_encoder", hu_encoder), ("hu_decoder", hu_decoder),
-                            ("n_latent", n_latent), ("batch_size", batch_size), ("n_samples", n_samples)]:
-            check_positive_int(name, value)
-        for name, value in [("b1", b1), ("b2", b2), ("learning_rate", learning_rate), ("lam", lam)]:
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-                raise ValueError(f"{name} must be a real number, got {value!r}")
-        for name, value in [("b1", b1), ("b2", b2)]:
-            if not 0 <= value < 1:
-                raise ValueError(f"{name} must be in [0, 1), got {value!r}")
-        if not learning_rate > 0 or not np.isfinite(learning_rate):
-            raise ValueError(f"learning_rate must be positive and finite, got {learning_rate!r}")
-        if not lam >= 0 or not np.isfinite(lam):
-            raise ValueError(f"lam must be non-negative and finite, got {lam!r}")
-        if bias_correction not in ("epoch", "step"):
-            raise ValueError(f"bias_correction must be 'epoch' or 'step', got {bias_correction!r}")
+        check_settings(hu_encoder=hu_encoder, hu_decoder=hu_decoder, n_latent=n_latent,
+                       batch_size=batch_size, n_samples=n_samples, b1=b1, b2=b2,
+                       learning_rate=learning_rate, lam=lam, bias_correction=bias_correction)
         x_train = check_data(x_train, "x_train", bool(continuous))
         if x_train.shape[0] < batch_size:
             raise ValueError(f"x_train has {x_train.shape[0]} rows, fewer than "
