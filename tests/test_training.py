@@ -220,3 +220,18 @@ def test_command_line_errors_are_one_line(tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith("error: MNIST: ") and "does not exist" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_papers_options_from_the_command_line(frey_dir, tmp_path):
+    """tanh, Adagrad and the bounded mean reach the model; a resume with other
+    options is refused; a checkpoint without these settings means the original's."""
+    out = tmp_path / "run"
+    paper = ["--activation", "tanh", "--optimizer", "adagrad", "--learning-rate", "0.02", "--bounded-mean"]
+    vae, history = train_freyface.main(SMALL + ["--data", str(frey_dir), "--out", str(out), *paper])
+    assert (vae.activation, vae.optimizer, vae.bounded_mean) == ("tanh", "adagrad", True)
+    assert len(history) == 2 and np.all(np.isfinite([h["valid_bound"] for h in history]))
+    with pytest.raises(CheckpointError, match="activation: checkpoint has 'tanh', this run asks for 'relu'"):
+        train_freyface.main(SMALL + ["--data", str(frey_dir), "--out", str(out)])
+    from vae_theano.checkpoint import config_differences
+
+    assert config_differences({"n_latent": 2}, {"n_latent": 2, "activation": "relu", "optimizer": "adam"}) == []

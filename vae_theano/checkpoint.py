@@ -49,8 +49,14 @@ def load_checkpoint(path):
     return arrays, meta
 
 
+# Settings added after the first checkpoints were written: absent means this.
+LATER_SETTINGS = dict(bias_correction="epoch", n_samples=1, activation="relu", optimizer="adam",
+                      bounded_mean=False)
+
+
 def config_differences(saved, current):
     """Human-readable list of settings that differ between two configuration dicts."""
+    saved, current = {**LATER_SETTINGS, **saved}, {**LATER_SETTINGS, **current}
     keys = sorted(set(saved) | set(current))
     return [f"{k}: checkpoint has {saved.get(k)!r}, this run asks for {current.get(k)!r}"
             for k in keys if saved.get(k) != current.get(k)]

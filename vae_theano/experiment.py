@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 from . import plots
-from .checkpoint import CHECKPOINT_FILE, CheckpointError, load_checkpoint
+from .checkpoint import CHECKPOINT_FILE, LATER_SETTINGS, CheckpointError, load_checkpoint
 from .datasets import load_freyface, load_mnist
 from .evaluate import lower_bound
 from .run_folder import RunFolderBusy, exclusive_run_folder
@@ -57,6 +57,12 @@ def parser(description, *, epochs, hidden, n_latent, batch_size, learning_rate, 
     p.add_argument("--bias-correction", choices=["epoch", "step"], default="epoch",
                    help="Adam's bias correction by epoch (the original) or by step (Kingma & Ba)")
     p.add_argument("--n-samples", type=int, default=1, help="noise samples per datapoint in the bound (L)")
+    p.add_argument("--activation", choices=["relu", "tanh"], default="relu",
+                   help="hidden units: the original's ReLU or the paper's tanh")
+    p.add_argument("--optimizer", choices=["adam", "adagrad"], default="adam",
+                   help="the original's Adam, or the paper's Adagrad (--learning-rate is its step size)")
+    p.add_argument("--bounded-mean", action="store_true",
+                   help="Gaussian decoder: a sigmoid mean in (0, 1), as the paper's Frey Face model")
     p.add_argument("--data", default=None,
                    help="data file or folder (default: $VAE_THEANO_DATA, then data/, then download)")
     p.add_argument("--out", default=out, help="run folder: checkpoint, history.csv, pictures")
@@ -82,7 +88,8 @@ def run(args, x_train, x_valid, *, continuous, image_shape, dataset, labels_vali
                   hu_encoder=hu_encoder, hu_decoder=hu_decoder, n_latent=args.n_latent,
                   batch_size=args.batch_size, learning_rate=args.learning_rate, b1=args.b1,
                   b2=args.b2, lam=args.lam, dtype=args.dtype, seed=args.seed, binarize=binarize,
-                  bias_correction=args.bias_correction, n_samples=args.n_samples)
+                  bias_correction=args.bias_correction, n_samples=args.n_samples,
+                  activation=args.activation, optimizer=args.optimizer, bounded_mean=args.bounded_mean)
     vae = model_from_config(config, x_train, args.mode)
     log(f"model {vae.features}-{hu_encoder}-{args.n_latent}-{hu_decoder}-{vae.features} "
         f"({'Gaussian' if continuous else 'Bernoulli'} decoder), {vae.N} training rows, "
@@ -103,8 +110,7 @@ def model_from_config(config, x_train, mode):
                x_train, b1=config["b1"], b2=config["b2"], batch_size=config["batch_size"],
                learning_rate=config["learning_rate"], lam=config["lam"], mode=mode,
                dtype=config["dtype"], seed=config["seed"],
-               bias_correction=config.get("bias_correction", "epoch"),
-               n_samples=config.get("n_samples", 1))
+               **{key: config.get(key, default) for key, default in LATER_SETTINGS.items()})
 
 
 def draw_pictures(vae, history, x_valid, image_shape, out, labels_valid=None):

@@ -1,15 +1,15 @@
-"""Two formulas of the model, each written once in plain PyTensor and kept as one graph node.
+"""Formulas of the model, each written once in plain PyTensor and kept as one graph node.
 
 ``bernoulli_log_likelihood`` (the decoder's log p(x|z)) and ``adam_update``
 (one parameter's Adam step) are where a training step spends its time outside
-the matrix products. Each builds a small ``OpFromGraph`` (PyTensor's
+the matrix products; ``adagrad_update`` is the paper's optimiser. Each builds a small ``OpFromGraph`` (PyTensor's
 ``SymbolicOp``) whose inner graph is the formula itself, so the model reads as
 maths, and a backend can recognise the formula by its node:
 
 - every backend (JAX, Numba, Python, ...) inlines the inner graph at the very
   start of compilation (PyTensor's own ``inline_ofg_expansion``), and compiles
   exactly the expression written here;
-- the C backend first swaps each node for a hand-written vectorised C loop
+- the C backend first swaps the first two for hand-written vectorised C loops
   computing the same numbers (``vae_theano.ops``, a rewrite tagged
   ``cxx_only``, as PyTensor's own BLAS rewrites are).
 """
@@ -88,6 +88,30 @@ class AdamUpdate(SymbolicOp):
         return [new_theta, new_m, new_v]
 
 
+class AdagradUpdate(SymbolicOp):
+    """One parameter's Adagrad step (the paper's optimiser), gradient ascent:
+
+        v' = v + g^2
+        theta' = theta + coef g / (sqrt(v') + epsilon) - decay theta
+
+    (theta, g, v) of one shape, coef (the global step size) and decay (the
+    L2 / MAP term, as in ``AdamUpdate``) scalars -> (theta', v').
+    """
+
+    __props__ = ("epsilon",)
+    inline = True
+
+    @staticmethod
+    def filter_inputs(theta, g, v, coef, decay):
+        theta = pt.as_tensor_variable(theta)
+        dtype = theta.type.dtype
+        return (theta, *(pt.cast(pt.as_tensor_variable(a), dtype) for a in (g, v, coef, decay)))
+
+    def build_inner_graph(self, theta, g, v, coef, decay):
+        new_v = v + g ** 2
+        return [theta + coef * g / (pt.sqrt(new_v) + self.epsilon) - decay * theta, new_v]
+
+
 def bernoulli_log_likelihood(x, a):
     """log p(x|z) of a Bernoulli decoder with logits a, summed over features: (batch,)."""
     return BernoulliLogLikelihood()(x, a)
@@ -96,3 +120,8 @@ def bernoulli_log_likelihood(x, a):
 def adam_update(theta, g, m, v, coef, decay, *, b1, b2, epsilon):
     """(theta', m', v') of ``AdamUpdate``."""
     return AdamUpdate(b1=float(b1), b2=float(b2), epsilon=float(epsilon))(theta, g, m, v, coef, decay)
+
+
+def adagrad_update(theta, g, v, coef, decay, *, epsilon):
+    """(theta', v') of ``AdagradUpdate``."""
+    return AdagradUpdate(epsilon=float(epsilon))(theta, g, v, coef, decay)

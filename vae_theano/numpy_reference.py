@@ -48,11 +48,22 @@ def sigmoid(a):
     return 0.5 * (1 + np.tanh(0.5 * a))
 
 
-def forward_backward(params, x, eps):
+def activate(a, activation):
+    """The hidden units' nonlinearity and its derivative: (h, dh/da)."""
+    if activation == "tanh":
+        h = np.tanh(a)
+        return h, 1 - h ** 2
+    return np.where(a < 0, 0, a), (a >= 0).astype(a.dtype)  # relu'(0) = 1, as switch(x < 0, 0, x) gives
+
+
+def forward_backward(params, x, eps, activation="relu", bounded_mean=False):
     """The bound for a batch and its gradient with respect to every parameter.
 
-    Returns a dict with mu, log_sigma, z, reconstructed_x (B, ...), logpxz and
-    KLD (B,), logpx (the batch mean of logpxz + KLD) and grads {name: dlogpx/dname}.
+    ``activation``: "relu" (the original) or "tanh" (the paper); ``bounded_mean``:
+    the Gaussian decoder's mean is sigmoid(h W_hxmu + b_hxmu) (the paper's Frey
+    Face model) instead of linear. Returns a dict with mu, log_sigma, z,
+    reconstructed_x (B, ...), logpxz and KLD (B,), logpx (the batch mean of
+    logpxz + KLD) and grads {name: dlogpx/dname}.
     """
     p = params
     B = x.shape[0]
@@ -60,15 +71,16 @@ def forward_backward(params, x, eps):
     continuous = "W_hxmu" in p
 
     a_enc = x @ p["W_xh"] + p["b_xh"]
-    h_enc = np.where(a_enc < 0, 0, a_enc)
+    h_enc, dh_enc = activate(a_enc, activation)
     mu = h_enc @ p["W_hmu"] + p["b_hmu"]
     log_sigma = h_enc @ p["W_hsigma"] + p["b_hsigma"]
     std = np.exp(0.5 * log_sigma)
     z = mu + std * eps
     a_dec = z @ p["W_zh"] + p["b_zh"]
-    h_dec = np.where(a_dec < 0, 0, a_dec)
+    h_dec, dh_dec = activate(a_dec, activation)
     if continuous:
-        x_mu = h_dec @ p["W_hxmu"] + p["b_hxmu"]
+        a_mu = h_dec @ p["W_hxmu"] + p["b_hxmu"]
+        x_mu = sigmoid(a_mu) if bounded_mean else a_mu
         x_log_var = h_dec @ p["W_hxsigma"] + p["b_hxsigma"]
         inv_var = np.exp(-x_log_var)
         diff = x - x_mu
@@ -87,6 +99,8 @@ def forward_backward(params, x, eps):
     w = dtype.type(1.0 / B)
     if continuous:
         d_x_mu = w * diff * inv_var
+        if bounded_mean:
+            d_x_mu = d_x_mu * x_mu * (1 - x_mu)
         d_x_log_var = w * (0.5 * diff ** 2 * inv_var - 0.5)
         g["W_hxmu"], g["b_hxmu"] = h_dec.T @ d_x_mu, d_x_mu.sum(0)
         g["W_hxsigma"], g["b_hxsigma"] = h_dec.T @ d_x_log_var, d_x_log_var.sum(0)
@@ -95,7 +109,7 @@ def forward_backward(params, x, eps):
         d_logits = w * (x - reconstructed_x)
         g["W_hx"], g["b_hx"] = h_dec.T @ d_logits, d_logits.sum(0)
         d_h_dec = d_logits @ p["W_hx"].T
-    d_a_dec = d_h_dec * (a_dec >= 0)  # relu'(0) = 1, as switch(x < 0, 0, x) gives
+    d_a_dec = d_h_dec * dh_dec
     g["W_zh"], g["b_zh"] = z.T @ d_a_dec, d_a_dec.sum(0)
     d_z = d_a_dec @ p["W_zh"].T
     d_mu = d_z - w * mu
@@ -103,19 +117,19 @@ def forward_backward(params, x, eps):
     g["W_hmu"], g["b_hmu"] = h_enc.T @ d_mu, d_mu.sum(0)
     g["W_hsigma"], g["b_hsigma"] = h_enc.T @ d_log_sigma, d_log_sigma.sum(0)
     d_h_enc = d_mu @ p["W_hmu"].T + d_log_sigma @ p["W_hsigma"].T
-    d_a_enc = d_h_enc * (a_enc >= 0)
+    d_a_enc = d_h_enc * dh_enc
     g["W_xh"], g["b_xh"] = x.T @ d_a_enc, d_a_enc.sum(0)
 
     return dict(mu=mu, log_sigma=log_sigma, z=z, reconstructed_x=reconstructed_x,
                 logpxz=logpxz, KLD=KLD, logpx=logpx, grads={k: g[k] for k in p})
 
 
-def decode(params, z):
+def decode(params, z, activation="relu", bounded_mean=False):
     """Decoder means for z (n, n_latent): Bernoulli probabilities or Gaussian means."""
-    h = z @ params["W_zh"] + params["b_zh"]
-    h = np.where(h < 0, 0, h)
+    h, _ = activate(z @ params["W_zh"] + params["b_zh"], activation)
     if "W_hxmu" in params:
-        return h @ params["W_hxmu"] + params["b_hxmu"]
+        a = h @ params["W_hxmu"] + params["b_hxmu"]
+        return sigmoid(a) if bounded_mean else a
     return sigmoid(h @ params["W_hx"] + params["b_hx"])
 
 
@@ -139,3 +153,20 @@ def adam_step(params, m, v, grads, epoch, b1=0.95, b2=0.999, learning_rate=0.001
             new = new - learning_rate * lam * (theta * (batch_size / N))
         new_params[name] = new.astype(theta.dtype)
     return new_params, new_m, new_v
+
+
+def adagrad_step(params, v, grads, learning_rate=0.01, lam=0.0, batch_size=100, N=None):
+    """Adagrad's ascent step (the paper's optimiser), returning new (params, v) dicts.
+
+    v' = v + g^2;  theta' = theta + lr * g / (sqrt(v') + 1e-8)
+                           - [name has W] lr * lam * (batch_size/N) * theta
+    """
+    new_params, new_v = {}, {}
+    for name, theta in params.items():
+        g = grads[name]
+        new_v[name] = v[name] + g ** 2
+        new = theta + learning_rate * g / (np.sqrt(new_v[name]) + ADAM_EPSILON)
+        if "W" in name:
+            new = new - learning_rate * lam * (theta * (batch_size / N))
+        new_params[name] = new.astype(theta.dtype)
+    return new_params, new_v

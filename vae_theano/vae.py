@@ -30,7 +30,7 @@ from pytensor.graph.replace import clone_replace
 
 from . import persistence
 from .backend import announce_compilation, batch_rows, resolve_mode
-from .formulas import adam_update, bernoulli_log_likelihood
+from .formulas import adagrad_update, adam_update, bernoulli_log_likelihood
 from .validation import (check_batch, check_batches, check_data, check_dtype, check_epoch,
                          check_positive_int, check_settings)
 
@@ -49,6 +49,9 @@ reconstructed_x: (batch, D) decoder means; logpxz, KLD: (batch,).
 def relu(x):
     """max(x, 0), written as the original did: x where x >= 0, so relu'(0) = 1."""
     return pt.switch(x < 0, 0, x)
+
+
+ACTIVATIONS = {"relu": relu, "tanh": pt.tanh}  # the original's hidden units, and the paper's
 
 
 class VAE:
@@ -91,15 +94,27 @@ class VAE:
     n_samples : int
         L, the noise samples per datapoint in the training bound (the
         original's 1); log p(x|z) is averaged over them.
+    activation : "relu" or "tanh"
+        The hidden units: the original's ReLU, or the paper's tanh.
+    optimizer : "adam" or "adagrad"
+        The original's Adam, or the paper's Adagrad with global step size
+        ``learning_rate`` (b1, b2 and bias_correction then play no part).
+    bounded_mean : bool
+        Gaussian decoder only: its mean is a sigmoid, in (0, 1), as the
+        paper's Frey Face model (the original's was linear).
     """
 
     def __init__(self, continuous, hu_encoder, hu_decoder, n_latent, x_train,
                  b1=0.95, b2=0.999, batch_size=100, learning_rate=0.001, lam=0,
-                 *, mode=None, dtype=None, seed=42, bias_correction="epoch", n_samples=1):
+                 *, mode=None, dtype=None, seed=42, bias_correction="epoch", n_samples=1,
+                 activation="relu", optimizer="adam", bounded_mean=False):
         dtype = check_dtype(dtype or pytensor.config.floatX)
         check_settings(hu_encoder=hu_encoder, hu_decoder=hu_decoder, n_latent=n_latent,
                        batch_size=batch_size, n_samples=n_samples, b1=b1, b2=b2,
-                       learning_rate=learning_rate, lam=lam, bias_correction=bias_correction)
+                       learning_rate=learning_rate, lam=lam, bias_correction=bias_correction,
+                       activation=activation, optimizer=optimizer, bounded_mean=bounded_mean)
+        if bounded_mean and not continuous:
+            raise ValueError("bounded_mean applies to the Gaussian decoder (continuous=True) only")
         x_train = check_data(x_train, "x_train", bool(continuous))
         if x_train.shape[0] < batch_size:
             raise ValueError(f"x_train has {x_train.shape[0]} rows, fewer than "
@@ -122,6 +137,10 @@ class VAE:
         self.mode = mode
         self.bias_correction = bias_correction
         self.n_samples = int(n_samples)
+        self.activation = activation
+        self.nonlinearity = ACTIVATIONS[activation]
+        self.optimizer = optimizer
+        self.bounded_mean = bool(bounded_mean)
         if self.N % self.batch_size:
             warnings.warn(f"N={self.N} is not a multiple of batch_size={self.batch_size}: "
                           f"update() uses {self.n_batches} batches and never visits the "
@@ -173,7 +192,7 @@ class VAE:
 
     def encoder(self, x):
         """q(z|x): x (batch, D) -> mu, log_sigma (batch, n_latent), log_sigma a log variance."""
-        h_encoder = relu(pt.dot(x, self.params["W_xh"]) + self.params["b_xh"].dimshuffle("x", 0))
+        h_encoder = self.nonlinearity(pt.dot(x, self.params["W_xh"]) + self.params["b_xh"].dimshuffle("x", 0))
         mu = pt.dot(h_encoder, self.params["W_hmu"]) + self.params["b_hmu"].dimshuffle("x", 0)
         log_sigma = pt.dot(h_encoder, self.params["W_hsigma"]) + self.params["b_hsigma"].dimshuffle("x", 0)
         return mu, log_sigma
@@ -200,9 +219,11 @@ class VAE:
         finite even where the sigmoid saturates to 0 or 1 (the original's
         binary_crossentropy of the sigmoid was not).
         """
-        h_decoder = relu(pt.dot(z, self.params["W_zh"]) + self.params["b_zh"].dimshuffle("x", 0))
+        h_decoder = self.nonlinearity(pt.dot(z, self.params["W_zh"]) + self.params["b_zh"].dimshuffle("x", 0))
         if self.continuous:
             reconstructed_x = pt.dot(h_decoder, self.params["W_hxmu"]) + self.params["b_hxmu"].dimshuffle("x", 0)
+            if self.bounded_mean:  # the paper's Frey Face decoder: a mean in (0, 1)
+                reconstructed_x = pt.sigmoid(reconstructed_x)
             log_sigma_decoder = pt.dot(h_decoder, self.params["W_hxsigma"]) + self.params["b_hxsigma"]
             logpxz = None if x is None else (
                 -(0.5 * LOG_2PI + 0.5 * log_sigma_decoder)
@@ -267,6 +288,27 @@ class VAE:
                 b1=self.b1, b2=self.b2, epsilon=epsilon)
         return updates
 
+    def get_adagrad_updates(self, gradients):
+        """Adagrad (the paper's optimiser), gradient ascent with global step size learning_rate:
+
+        v <- v + g^2,  theta <- theta + learning_rate * g / (sqrt(v) + 1e-8),
+        and the same L2 / MAP term on weights as ``get_adam_updates``. The
+        running sum of squared gradients lives in ``v`` (``m`` stays zero).
+        """
+        updates = OrderedDict()
+        for name, parameter, gradient, v in zip(self.params.keys(), self.params.values(), gradients,
+                                                self.v.values()):
+            decay = self.learning_rate * self.lam * (self.batch_size / self.N) if "W" in name else 0.0
+            updates[parameter], updates[v] = adagrad_update(parameter, gradient, v, self.learning_rate,
+                                                            decay, epsilon=epsilon)
+        return updates
+
+    def get_updates(self, gradients, epoch):
+        """The chosen optimiser's updates: ``get_adam_updates`` or ``get_adagrad_updates``."""
+        if self.optimizer == "adagrad":
+            return self.get_adagrad_updates(gradients)
+        return self.get_adam_updates(gradients, epoch)
+
     def create_gradientfunctions(self, x_train):
         """Compile update(batch, epoch), likelihood(x), encode(x) and decode(z).
 
@@ -280,7 +322,7 @@ class VAE:
         eps = pt.matrix("eps") if self.n_samples == 1 else pt.tensor3("eps")
         bound = self.lower_bound(x, eps)
         gradients = pytensor.grad(bound.logpx, list(self.params.values()))
-        updates = self.get_adam_updates(gradients, epoch)
+        updates = self.get_updates(gradients, epoch)
         self._rows = batch_rows(self.mode, x, x_train, self.batch_size)
         update = pytensor.function([*self._rows.inputs, eps, epoch], bound.logpx, updates=updates,
                                    givens=self._rows.givens, mode=self.mode, name="update",
@@ -302,8 +344,9 @@ class VAE:
         value from the previous step, and the last values go back into the
         shared variables when the call ends. Returns the bound of every step.
         """
-        state = [*self.params.values(), *self.m.values(), *self.v.values()]
-        if self.bias_correction == "step":
+        state = [*self.params.values(), *(self.m.values() if self.optimizer == "adam" else ()),
+                 *self.v.values()]
+        if self.bias_correction == "step" and self.optimizer == "adam":
             state.append(self.t)
         epoch = pt.scalar("epoch")
         eps = pt.tensor3("eps") if self.n_samples == 1 else pt.tensor4("eps")
@@ -313,7 +356,7 @@ class VAE:
             previous = previous_then_inputs[:len(state)]
             bound = self.lower_bound(self._rows.rows_of(batches[i]), eps[i])
             gradients = pytensor.grad(bound.logpx, list(self.params.values()))
-            updates = self.get_adam_updates(gradients, epoch)
+            updates = self.get_updates(gradients, epoch)
             return clone_replace([bound.logpx, *(updates[var] for var in state)],
                                  replace=dict(zip(state, previous)))
 

@@ -11,7 +11,8 @@ def check_positive_int(name, value):
 
 
 def check_settings(*, hu_encoder, hu_decoder, n_latent, batch_size, n_samples, b1, b2,
-                   learning_rate, lam, bias_correction):
+                   learning_rate, lam, bias_correction, activation="relu", optimizer="adam",
+                   bounded_mean=False):
     """The VAE constructor's sizes and optimiser settings."""
     for name, value in [("hu_encoder", hu_encoder), ("hu_decoder", hu_decoder),
                         ("n_latent", n_latent), ("batch_size", batch_size), ("n_samples", n_samples)]:
@@ -28,6 +29,12 @@ def check_settings(*, hu_encoder, hu_decoder, n_latent, batch_size, n_samples, b
         raise ValueError(f"lam must be non-negative and finite, got {lam!r}")
     if bias_correction not in ("epoch", "step"):
         raise ValueError(f"bias_correction must be 'epoch' or 'step', got {bias_correction!r}")
+    if activation not in ("relu", "tanh"):
+        raise ValueError(f"activation must be 'relu' or 'tanh', got {activation!r}")
+    if optimizer not in ("adam", "adagrad"):
+        raise ValueError(f"optimizer must be 'adam' or 'adagrad', got {optimizer!r}")
+    if not isinstance(bounded_mean, (bool, np.bool_)):
+        raise ValueError(f"bounded_mean must be True or False, got {bounded_mean!r}")
 
 
 def check_dtype(dtype):
