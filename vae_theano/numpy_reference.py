@@ -135,15 +135,18 @@ def decode(params, z, activation="relu", bounded_mean=False):
 
 def adam_step(params, m, v, grads, epoch, b1=0.95, b2=0.999, learning_rate=0.001,
               lam=0.0, batch_size=100, N=None):
-    """The original's Adam ascent step, returning new (params, m, v) dicts.
+    """The original's Adam ascent step, returning new (params, m, v) dicts (of the
+    parameters in ``grads``; the others are returned unchanged).
 
     m' = b1 m + (1-b1) g;  v' = b2 v + (1-b2) g^2;
     theta' = theta + lr * sqrt(1-b2^epoch)/(1-b1^epoch) * m' / (sqrt(v') + 1e-8)
              - [name has W] lr * lam * (batch_size/N) * theta
     """
     gamma = np.sqrt(1 - b2 ** epoch) / (1 - b1 ** epoch)
-    new_params, new_m, new_v = {}, {}, {}
+    new_params, new_m, new_v = dict(params), dict(m), dict(v)  # parameters without a gradient stay
     for name, theta in params.items():
+        if name not in grads:
+            continue
         g = grads[name]
         new_m[name] = b1 * m[name] + (1 - b1) * g
         new_v[name] = b2 * v[name] + (1 - b2) * g ** 2
@@ -161,8 +164,10 @@ def adagrad_step(params, v, grads, learning_rate=0.01, lam=0.0, batch_size=100, 
     v' = v + g^2;  theta' = theta + lr * g / (sqrt(v') + 1e-8)
                            - [name has W] lr * lam * (batch_size/N) * theta
     """
-    new_params, new_v = {}, {}
+    new_params, new_v = dict(params), dict(v)  # parameters without a gradient stay
     for name, theta in params.items():
+        if name not in grads:
+            continue
         g = grads[name]
         new_v[name] = v[name] + g ** 2
         new = theta + learning_rate * g / (np.sqrt(new_v[name]) + ADAM_EPSILON)
@@ -170,3 +175,99 @@ def adagrad_step(params, v, grads, learning_rate=0.01, lam=0.0, batch_size=100, 
             new = new - learning_rate * lam * (theta * (batch_size / N))
         new_params[name] = new.astype(theta.dtype)
     return new_params, new_v
+
+
+def _decoder(params, z, activation, bounded_mean):
+    """Decoder pre-activations and outputs for z: (a_dec, h_dec, dh_dec, outputs dict)."""
+    p = params
+    a_dec = z @ p["W_zh"] + p["b_zh"]
+    h_dec, dh_dec = activate(a_dec, activation)
+    if "W_hxmu" in p:
+        a_mu = h_dec @ p["W_hxmu"] + p["b_hxmu"]
+        out = dict(mean=sigmoid(a_mu) if bounded_mean else a_mu,
+                   log_var=h_dec @ p["W_hxsigma"] + p["b_hxsigma"])
+    else:
+        out = dict(logits=h_dec @ p["W_hx"] + p["b_hx"])
+    return a_dec, h_dec, dh_dec, out
+
+
+def log_joint(params, x, z, activation="relu", bounded_mean=False):
+    """log p(x|z) + log p(z) per row, and its gradient in z: ((n,), (n, n_latent)).
+
+    The target of Hamiltonian Monte Carlo on the posterior p(z|x) (MCEM and the
+    paper's marginal likelihood estimator, appendix D).
+    """
+    p = params
+    _, h_dec, dh_dec, out = _decoder(p, z, activation, bounded_mean)
+    if "W_hxmu" in p:
+        diff, inv_var = x - out["mean"], np.exp(-out["log_var"])
+        logpxz = np.sum(-0.5 * np.log(2 * np.pi) - 0.5 * out["log_var"] - 0.5 * diff ** 2 * inv_var, axis=1)
+        d_mean = diff * inv_var
+        if bounded_mean:
+            d_mean = d_mean * out["mean"] * (1 - out["mean"])
+        d_h = d_mean @ p["W_hxmu"].T + (0.5 * diff ** 2 * inv_var - 0.5) @ p["W_hxsigma"].T
+    else:
+        logits = out["logits"]
+        logpxz = np.sum(x * logits - softplus(logits), axis=1)
+        d_h = (x - sigmoid(logits)) @ p["W_hx"].T
+    d_z = (d_h * dh_dec) @ p["W_zh"].T
+    logpz = np.sum(-0.5 * np.log(2 * np.pi) - 0.5 * z ** 2, axis=1)
+    return logpxz + logpz, d_z - z
+
+
+def dream(params, z, noise, activation="relu", bounded_mean=False):
+    """x ~ p(x|z) from the given noise: Bernoulli, noise ~ U(0, 1) and x = [noise < p];
+    Gaussian, noise ~ N(0, I) and x = mean + exp(log_var / 2) noise."""
+    _, _, _, out = _decoder(params, z, activation, bounded_mean)
+    if "logits" in out:
+        return (noise < sigmoid(out["logits"])).astype(z.dtype)
+    return out["mean"] + np.exp(0.5 * out["log_var"]) * noise
+
+
+def recognition_grads(params, x, z, activation="relu"):
+    """The mean over rows of log q(z|x), and its gradient in the encoder's parameters
+    (W_xh, b_xh, W_hmu, b_hmu, W_hsigma, b_hsigma): the sleep phase of wake-sleep."""
+    p = params
+    B = x.shape[0]
+    a_enc = x @ p["W_xh"] + p["b_xh"]
+    h, dh = activate(a_enc, activation)
+    mu = h @ p["W_hmu"] + p["b_hmu"]
+    log_sigma = h @ p["W_hsigma"] + p["b_hsigma"]
+    inv_var = np.exp(-log_sigma)
+    log_q = np.sum(-0.5 * np.log(2 * np.pi) - 0.5 * log_sigma - 0.5 * (z - mu) ** 2 * inv_var, axis=1)
+    d_mu = (z - mu) * inv_var / B
+    d_log_sigma = (0.5 * (z - mu) ** 2 * inv_var - 0.5) / B
+    g = {"W_hmu": h.T @ d_mu, "b_hmu": d_mu.sum(0), "W_hsigma": h.T @ d_log_sigma,
+         "b_hsigma": d_log_sigma.sum(0)}
+    d_a = (d_mu @ p["W_hmu"].T + d_log_sigma @ p["W_hsigma"].T) * dh
+    g["W_xh"], g["b_xh"] = x.T @ d_a, d_a.sum(0)
+    return log_q.mean(), g
+
+
+def decoder_grads(params, x, z, activation="relu", bounded_mean=False):
+    """The mean over rows of log p(x|z), and its gradient in the decoder's parameters
+    with z fixed: the wake phase of wake-sleep and the M step of MCEM."""
+    p = params
+    B = x.shape[0]
+    _, h_dec, dh_dec, out = _decoder(p, z, activation, bounded_mean)
+    g = {}
+    if "W_hxmu" in p:
+        diff, inv_var = x - out["mean"], np.exp(-out["log_var"])
+        logpxz = np.sum(-0.5 * np.log(2 * np.pi) - 0.5 * out["log_var"] - 0.5 * diff ** 2 * inv_var, axis=1)
+        d_mean = diff * inv_var / B
+        if bounded_mean:
+            d_mean = d_mean * out["mean"] * (1 - out["mean"])
+        d_log_var = (0.5 * diff ** 2 * inv_var - 0.5) / B
+        g["W_hxmu"], g["b_hxmu"] = h_dec.T @ d_mean, d_mean.sum(0)
+        g["W_hxsigma"], g["b_hxsigma"] = h_dec.T @ d_log_var, d_log_var.sum(0)
+        d_h = d_mean @ p["W_hxmu"].T + d_log_var @ p["W_hxsigma"].T
+    else:
+        logits = out["logits"]
+        logpxz = np.sum(x * logits - softplus(logits), axis=1)
+        d_logits = (x - sigmoid(logits)) / B
+        g["W_hx"], g["b_hx"] = h_dec.T @ d_logits, d_logits.sum(0)
+        d_h = d_logits @ p["W_hx"].T
+    d_a = d_h * dh_dec
+    g["W_zh"], g["b_zh"] = z.T @ d_a, d_a.sum(0)
+    return logpxz.mean(), g
+

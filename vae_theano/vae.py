@@ -278,9 +278,8 @@ class VAE:
             epoch = self.t + 1
             updates[self.t] = epoch
         gamma = pt.sqrt(1 - self.b2 ** epoch) / (1 - self.b1 ** epoch)
-        values_iterable = zip(self.params.keys(), self.params.values(), gradients,
-                              self.m.values(), self.v.values())
-        for name, parameter, gradient, m, v in values_iterable:
+        for name, gradient in self._named(gradients):
+            parameter, m, v = self.params[name], self.m[name], self.v[name]
             # MAP on weights (same as L2 regularization)
             decay = self.learning_rate * self.lam * (self.batch_size / self.N) if "W" in name else 0.0
             updates[parameter], updates[m], updates[v] = adam_update(
@@ -296,12 +295,17 @@ class VAE:
         running sum of squared gradients lives in ``v`` (``m`` stays zero).
         """
         updates = OrderedDict()
-        for name, parameter, gradient, v in zip(self.params.keys(), self.params.values(), gradients,
-                                                self.v.values()):
+        for name, gradient in self._named(gradients):
+            parameter, v = self.params[name], self.v[name]
             decay = self.learning_rate * self.lam * (self.batch_size / self.N) if "W" in name else 0.0
             updates[parameter], updates[v] = adagrad_update(parameter, gradient, v, self.learning_rate,
                                                             decay, epsilon=epsilon)
         return updates
+
+    def _named(self, gradients):
+        """(name, gradient) pairs: ``gradients`` is a list in ``params``' order, or a dict
+        {name: gradient} that updates only those parameters (wake-sleep, MCEM)."""
+        return gradients.items() if isinstance(gradients, dict) else zip(self.params, gradients)
 
     def get_updates(self, gradients, epoch):
         """The chosen optimiser's updates: ``get_adam_updates`` or ``get_adagrad_updates``."""

@@ -1,0 +1,177 @@
+"""The paper's baselines and estimator: wake-sleep, Monte Carlo EM with HMC, and the HMC
+marginal likelihood, each against an independent NumPy computation or exact quadrature."""
+
+import numpy as np
+import pytest
+
+from vae_theano import VAE
+from vae_theano import numpy_reference as ref
+from vae_theano.evaluate import hmc_marginal_likelihood, log_likelihood
+from vae_theano.hmc import PosteriorSampler, log_joint_function, transition
+from vae_theano.mcem import MCEM
+from vae_theano.wake_sleep import WakeSleep
+
+B, D = 10, 6
+
+
+def data(continuous, n=30, seed=5):
+    rs = np.random.RandomState(seed)
+    return rs.uniform(0.05, 0.95, (n, D)) if continuous else (rs.uniform(size=(n, D)) < 0.4).astype(float)
+
+
+def model(continuous, optimizer, n_latent=2, **kwargs):
+    return VAE(continuous, 5, 4, n_latent, data(continuous), batch_size=B, lam=0.3, learning_rate=0.02,
+               dtype="float64", activation="tanh", optimizer=optimizer, bounded_mean=continuous, **kwargs)
+
+
+def copy_of(generator_state):
+    generator = np.random.default_rng()
+    generator.bit_generator.state = generator_state
+    return generator
+
+
+def optimiser_step(optimizer, params, m, v, grads, epoch, N):
+    if optimizer == "adagrad":
+        params, v = ref.adagrad_step(params, v, grads, learning_rate=0.02, lam=0.3, batch_size=B, N=N)
+        return params, m, v
+    return ref.adam_step(params, m, v, grads, epoch, learning_rate=0.02, lam=0.3, batch_size=B, N=N)
+
+
+@pytest.mark.parametrize("continuous, optimizer", [(False, "adagrad"), (True, "adagrad"), (False, "adam")])
+def test_wake_sleep_step_matches_numpy(continuous, optimizer):
+    vae = model(continuous, optimizer)
+    method = WakeSleep(vae)
+    x = vae.x_train.get_value()
+    params = {k: p.get_value() for k, p in vae.params.items()}
+    m = {k: np.zeros_like(p) for k, p in params.items()}
+    v = {k: np.zeros_like(p) for k, p in params.items()}
+    for epoch, batch in [(1, 0), (1, 2), (2, 1)]:
+        draws = copy_of(vae.get_rng_state())  # the model's own noise, replayed
+        eps, z_dream = draws.normal(0.0, 1.0, (B, 2)), draws.normal(0.0, 1.0, (B, 2))
+        noise = draws.standard_normal((B, D)) if continuous else draws.random((B, D))
+        rows = x[batch * B:(batch + 1) * B]
+        elbo = ref.forward_backward(params, rows, eps, "tanh", continuous)
+        z = elbo["mu"] + np.exp(0.5 * elbo["log_sigma"]) * eps
+        _, wake = ref.decoder_grads(params, rows, z, "tanh", continuous)
+        x_dream = ref.dream(params, z_dream, noise, "tanh", continuous)
+        _, sleep = ref.recognition_grads(params, x_dream, z_dream, "tanh")
+        assert set(wake) | set(sleep) == set(params) and not set(wake) & set(sleep)
+        assert method.update(batch, epoch) == pytest.approx(elbo["logpx"], rel=1e-10)
+        params, m, v = optimiser_step(optimizer, params, m, v, {**wake, **sleep}, epoch, len(x))
+        for name, p in vae.params.items():
+            np.testing.assert_allclose(p.get_value(), params[name], rtol=1e-9, atol=1e-13, err_msg=name)
+
+
+@pytest.mark.parametrize("continuous, optimizer", [(False, "adagrad"), (True, "adam")])
+def test_mcem_step_matches_numpy(continuous, optimizer):
+    vae = model(continuous, optimizer)
+    method = MCEM(vae, leapfrog_steps=10, weight_updates=5, seed=3)
+    x = vae.x_train.get_value()
+    params = {k: p.get_value() for k, p in vae.params.items()}
+    m = {k: np.zeros_like(p) for k, p in params.items()}
+    v = {k: np.zeros_like(p) for k, p in params.items()}
+    z_all, step_all = method.z.astype(np.float64), method.step_size.copy()
+    encoder_before = {k: vae.params[k].get_value() for k in ("W_xh", "W_hmu", "W_hsigma")}
+    for epoch, batch in [(1, 1), (1, 0), (2, 1)]:
+        draws = copy_of(method.get_state()["rng"])
+        rows, sl = x[batch * B:(batch + 1) * B], slice(batch * B, (batch + 1) * B)
+        z, accepted, probability = transition(
+            lambda z: ref.log_joint(params, rows, z, "tanh", continuous), z_all[sl], step_all[sl], 10,
+            draws.standard_normal((B, 2)), draws.random(B))
+        z_all[sl], step_all[sl] = z, step_all[sl] * np.exp(0.2 * (probability - 0.9))
+        value = method.update(batch, epoch)
+        assert value == pytest.approx(np.mean(ref.log_joint(params, rows, z, "tanh", continuous)[0]), rel=1e-10)
+        for _ in range(5):
+            _, grads = ref.decoder_grads(params, rows, z, "tanh", continuous)
+            params, m, v = optimiser_step(optimizer, params, m, v, grads, epoch, len(x))
+        np.testing.assert_allclose(method.z, z_all, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(method.step_size, step_all, rtol=1e-12)
+        for name in grads:
+            np.testing.assert_allclose(vae.params[name].get_value(), params[name], rtol=1e-9, atol=1e-13,
+                                       err_msg=name)
+    assert 0 < accepted.sum() and all(np.array_equal(vae.params[k].get_value(), w)
+                                      for k, w in encoder_before.items())  # no encoder in MCEM
+
+
+def test_mcem_state_round_trip_continues_exactly():
+    a, b = MCEM(model(False, "adagrad"), seed=1), MCEM(model(False, "adagrad"), seed=2)
+    a.update(0, 1)
+    b.vae.set_state(a.vae.get_state())
+    b.set_state(a.get_state())
+    assert a.update(1, 1) == b.update(1, 1)
+    with pytest.raises(ValueError, match="MCEM state"):
+        b.set_state(dict(a.get_state(), z=np.zeros((3, 2))))
+
+
+def test_hmc_samples_a_gaussian_and_adapts_to_the_target_acceptance():
+    """On log p(z) = -|z|^2 / 2 the chains' states are N(0, I) and the acceptance
+    rate settles at the target."""
+    rng = np.random.default_rng(0)
+    z, step = rng.standard_normal((2000, 2)) * 3, np.full(2000, 1.5)
+    gaussian = lambda z: (-0.5 * np.sum(z ** 2, axis=1), -z)
+    rates = []
+    for i in range(160):  # 60 transitions that adapt the step sizes, then 100 that do not
+        z, accepted, probability = transition(gaussian, z, step, 4, rng.standard_normal(z.shape),
+                                              rng.random(len(z)))
+        if i < 60:
+            step *= np.exp(0.2 * (probability - 0.9))
+        rates.append(accepted.mean())
+    assert abs(np.mean(rates[40:60]) - 0.9) < 0.03
+    np.testing.assert_allclose(z.mean(axis=0), 0, atol=4 / np.sqrt(2000))
+    np.testing.assert_allclose(z.var(axis=0), 1, atol=0.1)
+
+
+def test_the_models_log_joint_gradient_matches_numpy():
+    vae = model(True, "adagrad")
+    params = {k: p.get_value() for k, p in vae.params.items()}
+    x, z = vae.x_train.get_value()[:7], np.random.RandomState(2).normal(size=(7, 2))
+    got, want = log_joint_function(vae)(x, z), ref.log_joint(params, x, z, "tanh", True)
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-12)
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-10, atol=1e-12)
+
+
+@pytest.fixture(scope="module")
+def trained_2d():
+    """A Bernoulli model with a 2-D latent, trained on four noisy prototypes."""
+    rs = np.random.RandomState(0)
+    protos = (rs.uniform(size=(4, 16)) < 0.5).astype(float)
+    x = np.abs(protos[rs.randint(0, 4, 400)] - (rs.uniform(size=(400, 16)) < 0.1))
+    vae = VAE(False, 20, 20, 2, x, batch_size=20, learning_rate=0.01, dtype="float64")
+    for epoch in range(1, 31):
+        vae.update_batches(np.arange(20), epoch)
+    return vae, x
+
+
+def exact_log_marginal(vae, rows):
+    """log p(x) = log of the integral of p(x|z) p(z) over a 281 x 281 grid on [-7, 7]^2."""
+    grid = np.linspace(-7, 7, 281)
+    z = np.stack(np.meshgrid(grid, grid), -1).reshape(-1, 2)
+    f = log_joint_function(vae)
+    out = []
+    for row in rows:
+        lj = f(np.repeat(row[None], len(z), 0), z)[0]
+        out.append(lj.max() + np.log(np.exp(lj - lj.max()).sum() * (grid[1] - grid[0]) ** 2))
+    return np.array(out)
+
+
+def test_hmc_marginal_likelihood_converges_to_exact_quadrature(trained_2d):
+    vae, x = trained_2d
+    rows = x[:8]
+    exact = exact_log_marginal(vae, rows)
+    # The estimator is consistent: its error shrinks with the samples (50 is the paper's protocol).
+    errors = [np.abs(hmc_marginal_likelihood(vae, rows, n_samples=n, seed=1) - exact).max()
+              for n in (50, 1000)]
+    assert errors[1] < 0.03 and errors[1] < errors[0] < 0.5, errors
+
+
+def test_hmc_marginal_likelihood_agrees_with_importance_sampling_on_a_3d_latent():
+    rs = np.random.RandomState(1)
+    protos = (rs.uniform(size=(6, 30)) < 0.5).astype(float)
+    x = np.abs(protos[rs.randint(0, 6, 600)] - (rs.uniform(size=(600, 30)) < 0.08))
+    vae = VAE(False, 40, 40, 3, x, batch_size=30, learning_rate=0.01, dtype="float64")
+    for epoch in range(1, 21):
+        vae.update_batches(np.arange(20), epoch)
+    rows = x[:20]
+    hmc = hmc_marginal_likelihood(vae, rows, n_samples=500, seed=0)
+    importance = log_likelihood(vae, rows, k=5000, progress=False)
+    assert abs(np.mean(hmc - importance)) < 0.05 and np.abs(hmc - importance).max() < 0.2, hmc - importance

@@ -1,0 +1,89 @@
+"""Wake-sleep (Hinton, Dayan, Frey & Neal 1995) for the VAE's own encoder/decoder pair: the
+paper's baseline in figures 2 and 3.
+
+One step on a batch x (B, D), both phases from the parameters before the step:
+
+- wake: z ~ q(z|x) from the recognition model (the encoder); the generative
+  model (the decoder) ascends the mean of log p(x|z), z held fixed;
+- sleep: a dream z' ~ p(z), x' ~ p(x|z') from the generative model; the
+  recognition model ascends the mean of log q(z'|x'), x' held fixed.
+
+Both use the model's optimiser (``VAE.get_updates``, Adam or the paper's
+Adagrad) on their own parameters. The step returns the batch's variational
+lower bound with the recognition model as q, before the step, exactly as
+``VAE.update`` does for AEVB, so both methods' curves mean the same thing.
+All noise comes from the model's generator, as ``update``'s does.
+"""
+
+import numpy as np
+import pytensor
+import pytensor.tensor as pt
+
+from .validation import check_batch, check_batches, check_epoch
+
+ENCODER = ("W_xh", "b_xh", "W_hmu", "b_hmu", "W_hsigma", "b_hsigma")
+LOG_2PI = float(np.log(2 * np.pi))
+
+
+class WakeSleep:
+    """Train ``vae`` by wake-sleep instead of AEVB: ``update(batch, epoch)`` and
+    ``update_batches(batches, epoch)`` as the model's, same batches, same state."""
+
+    def __init__(self, vae):
+        if vae.n_samples != 1:
+            raise ValueError(f"wake-sleep draws one z per datapoint; the model has n_samples={vae.n_samples}")
+        self.vae = vae
+        with pytensor.config.change_flags(floatX=vae.dtype):
+            self._step = self.create_step()
+
+    def create_step(self):
+        """Compile step(x, eps, z_dream, dream_noise, epoch) -> the batch's bound before the step."""
+        vae = self.vae
+        x, epoch = pt.matrix("x"), pt.scalar("epoch")
+        eps, z_dream, dream_noise = pt.matrix("eps"), pt.matrix("z_dream"), pt.matrix("dream_noise")
+        bound = vae.lower_bound(x, eps)
+        # wake: the decoder learns to explain x from the recognition model's z
+        mu, log_sigma = vae.encoder(x)
+        z = pytensor.gradient.disconnected_grad(vae.sampler(mu, log_sigma, eps))
+        _, logpxz = vae.decoder(x, z)
+        decoder = [name for name in vae.params if name not in ENCODER]
+        wake = pytensor.grad(logpxz.mean(), [vae.params[n] for n in decoder])
+        # sleep: the encoder learns to recover the dream's z from the dream
+        x_dream = pytensor.gradient.disconnected_grad(self.dream(z_dream, dream_noise))
+        mu_d, log_sigma_d = vae.encoder(x_dream)
+        log_q = (-0.5 * LOG_2PI - 0.5 * log_sigma_d
+                 - 0.5 * (z_dream - mu_d) ** 2 / pt.exp(log_sigma_d)).sum(axis=1)
+        sleep = pytensor.grad(log_q.mean(), [vae.params[n] for n in ENCODER])
+        updates = vae.get_updates({**dict(zip(decoder, wake)), **dict(zip(ENCODER, sleep))}, epoch)
+        return pytensor.function([x, eps, z_dream, dream_noise, epoch], bound.logpx, updates=updates,
+                                 mode=vae.mode, name="wake_sleep", on_unused_input="ignore")
+
+    def dream(self, z, noise):
+        """x ~ p(x|z) from noise: Bernoulli, noise ~ U(0, 1) and x = [noise < p]; Gaussian,
+        noise ~ N(0, I) and x = mean + exp(log_var / 2) noise. z: (B, n_latent) -> (B, D)."""
+        vae = self.vae
+        mean, _ = vae.decoder(None, z)
+        if not vae.continuous:
+            return pt.cast(pt.lt(noise, mean), vae.dtype)
+        h = vae.nonlinearity(pt.dot(z, vae.params["W_zh"]) + vae.params["b_zh"])
+        log_var = pt.dot(h, vae.params["W_hxsigma"]) + vae.params["b_hxsigma"]
+        return mean + pt.exp(0.5 * log_var) * noise
+
+    def update(self, batch, epoch):
+        """One wake-sleep step on batch ``batch`` of the model's x_train; returns its bound."""
+        vae = self.vae
+        batch = check_batch(batch, vae.n_batches)
+        check_epoch(epoch)
+        rows = vae.x_train.get_value(borrow=True)[batch * vae.batch_size:(batch + 1) * vae.batch_size]
+        generator = vae.srng.get_value(borrow=True)
+        eps = vae.noise(vae.batch_size)
+        z_dream = vae.noise(vae.batch_size)
+        shape = (vae.batch_size, vae.features)
+        noise = generator.random(shape) if not vae.continuous else generator.standard_normal(shape)
+        return self._step(rows, eps, z_dream, noise.astype(vae.dtype), epoch)
+
+    def update_batches(self, batches, epoch):
+        """``update(b, epoch)`` for each b of ``batches``; their bounds, (len(batches),)."""
+        batches = check_batches(batches, self.vae.n_batches)
+        check_epoch(epoch)
+        return np.array([self.update(int(b), epoch) for b in batches])
