@@ -1,102 +1,79 @@
-"""Figure 2 of Kingma & Welling (2013): the lower bound against training samples evaluated.
+"""Figure 2 of Kingma & Welling (2013): the lower bound against training samples, AEVB against wake-sleep.
 
-    python examples/paper_figure2.py --budget 1e6 --data ../shared/data
-    python examples/paper_figure2.py --datasets freyface --budget 3e6
+    python examples/paper_figure2.py --budget 1e7                     # MNIST and Frey Face, both methods
+    python examples/paper_figure2.py --datasets mnist --methods aevb --budget 1e6
 
-For MNIST (500 hidden units, N_z in 3, 5, 10, 20, 200) and Frey Face (200
-hidden units, N_z in 2, 5, 10, 20), trains one model per N_z until --budget
-training samples have been evaluated, recording the training bound (mean over
-each epoch) and the held-out bound (MNIST's test set, Frey Face's validation
-faces) after every epoch. Writes figure2.csv and figure2.png (one panel per
-N_z, samples on a log axis) into --out. Each model trains in its own folder
-with checkpoints: running the command again resumes, and a larger --budget
-continues where a smaller one stopped.
-
-Optimiser: the paper used Adagrad; we use the original code's Adam (b1 0.95,
-b2 0.999, epoch bias correction) at learning rate 1e-3 with batches of 100 for
-MNIST and, for the Gaussian decoder on Frey Face, 3e-4 with batches of 20,
-which train it smoothly (see train_freyface.py).
+The paper's settings (vae_theano/paper.py): tanh units, 500 hidden units for
+MNIST and 200 for Frey Face, M = 100, Adagrad with the step size chosen from
+{0.01, 0.02, 0.1}, N(0, I) weight prior; MNIST with N_z in {3, 5, 10, 20, 200},
+Frey Face with N_z in {2, 5, 10, 20}. Each model trains in a folder of its
+own under --out; running again with a bigger --budget continues every model.
+Writes figure2.csv (dataset, n_z, method, samples, train_bound, test_bound)
+and figure2.png (one panel per N_z, log x axis, both methods in each panel).
 """
 
 import argparse
-import csv
-import math
 import os
 
-from vae_theano import VAE
-from vae_theano.atomic import atomic_write
+from tqdm import tqdm
+
 from vae_theano.datasets import load_freyface, load_mnist
 from vae_theano.experiment import cli
+from vae_theano.paper import parse_list, run, write_csv
 from vae_theano.run_folder import exclusive_run_folder
-from vae_theano.training import train
 
 SETUPS = {
-    "mnist": dict(hidden=500, latents=(3, 5, 10, 20, 200), batch_size=100, learning_rate=1e-3),
-    "freyface": dict(hidden=200, latents=(2, 5, 10, 20), batch_size=20, learning_rate=3e-4),
+    "mnist": dict(hidden=500, latents=(3, 5, 10, 20, 200), title="MNIST"),
+    "frey": dict(hidden=200, latents=(2, 5, 10, 20), title="Frey Face"),
 }
+METHODS = ("aevb", "wake-sleep")
+FIELDS = ("dataset", "n_z", "method", "samples", "train_bound", "test_bound")
 
 
-def run_dataset(name, data, budget, out, dtype, log):
-    setup = SETUPS[name]
+def load(name, data):
+    """(x_train, x_held, continuous): MNIST's test set; Frey Face's last 465 faces."""
     if name == "mnist":
-        (x_train, _), _, (x_held, _) = load_mnist(data)
-        continuous = False
-    else:
-        x_train, x_held = load_freyface(data)
-        continuous = True
-    epochs = max(1, math.ceil(budget / len(x_train)))
-    rows = []
-    for n_latent in setup["latents"]:
-        folder = os.path.join(out, f"{name}_nz{n_latent}")
-        vae = VAE(continuous, setup["hidden"], setup["hidden"], n_latent, x_train,
-                  batch_size=setup["batch_size"], learning_rate=setup["learning_rate"], dtype=dtype)
-        config = dict(dataset=name, n_latent=n_latent, hidden=setup["hidden"], dtype=dtype,
-                      batch_size=setup["batch_size"], learning_rate=setup["learning_rate"])
-        log(f"{name}, N_z = {n_latent}: {epochs} epochs ({epochs * vae.n_batches * vae.batch_size:,} samples)")
-        history = train(vae, x_held, epochs, folder, config, seed=42, log=lambda s: None)
-        rows += [dict(dataset=name, n_latent=n_latent, epoch=h["epoch"],
-                      samples=h["epoch"] * vae.n_batches * vae.batch_size,
-                      train_bound=h["train_bound"], test_bound=h["valid_bound"])
-                 for h in history[:epochs]]
-        log(f"  after {rows[-1]['samples']:,} samples: train {rows[-1]['train_bound']:.2f}, "
-            f"held-out {rows[-1]['test_bound']:.2f}")
-    return rows
+        (x_train, _), _, (x_test, _) = load_mnist(data)
+        return x_train, x_test, False
+    x_train, x_valid = load_freyface(data)
+    return x_train, x_valid, True
 
 
-def write_csv(rows, path):
-    with atomic_write(path, "w") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-
-
-def plot(rows, path):
+def plot(rows, datasets, path):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = [n for n in SETUPS if any(r["dataset"] == n for r in rows)]
-    columns = max(len(SETUPS[n]["latents"]) for n in names)
-    fig, axes = plt.subplots(len(names), columns, figsize=(3.2 * columns, 3.2 * len(names)),
-                             squeeze=False)
-    for i, name in enumerate(names):
+    from vae_theano.atomic import atomic_write
+
+    columns = max(len(SETUPS[d]["latents"]) for d in datasets)
+    fig, axes = plt.subplots(len(datasets), columns, figsize=(3.3 * columns, 3.2 * len(datasets)), squeeze=False)
+    colours = {"aevb": "tab:red", "wake-sleep": "tab:blue"}
+    for i, name in enumerate(datasets):
         for j in range(columns):
             ax = axes[i][j]
             if j >= len(SETUPS[name]["latents"]):
                 ax.axis("off")
                 continue
-            n_latent = SETUPS[name]["latents"][j]
-            mine = [r for r in rows if r["dataset"] == name and r["n_latent"] == n_latent]
-            ax.semilogx([r["samples"] for r in mine], [r["train_bound"] for r in mine], "-", label="train")
-            ax.semilogx([r["samples"] for r in mine], [r["test_bound"] for r in mine], "--",
-                        label="test" if name == "mnist" else "validation")
-            ax.set_title(f"{'MNIST' if name == 'mnist' else 'Frey Face'}, $N_z$ = {n_latent}")
-            ax.set_xlabel("training samples evaluated")
+            n_z = SETUPS[name]["latents"][j]
+            for method in METHODS:
+                mine = [r for r in rows if r["dataset"] == name and r["n_z"] == n_z and r["method"] == method]
+                if not mine:
+                    continue
+                samples = [r["samples"] for r in mine]
+                ax.semilogx(samples, [r["train_bound"] for r in mine], "-", color=colours[method],
+                            label=f"{'AEVB' if method == 'aevb' else 'Wake-Sleep'} (train)")
+                ax.semilogx(samples, [r["test_bound"] for r in mine], "--", color=colours[method],
+                            label=f"{'AEVB' if method == 'aevb' else 'Wake-Sleep'} (test)")
+            ax.set_xlim(1e5, 1e8)
+            ax.set_title(f"{SETUPS[name]['title']}, $N_z$ = {n_z}")
+            ax.set_xlabel("# training samples evaluated")
             if j == 0:
-                ax.set_ylabel("lower bound (nats)")
+                ax.set_ylabel("L (lower bound, nats)")
             ax.grid(alpha=0.3)
-            ax.legend(fontsize=8)
+            if ax.lines:
+                ax.legend(fontsize=7)
     fig.tight_layout()
     with atomic_write(path) as f:
         fig.savefig(f, format="png", dpi=100)
@@ -106,21 +83,35 @@ def plot(rows, path):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--budget", type=float, default=1e6, help="training samples evaluated per model")
-    p.add_argument("--datasets", default="mnist,freyface", help="comma-separated: mnist, freyface")
+    p.add_argument("--budget", type=float, default=1e7, help="training samples evaluated per model")
+    p.add_argument("--datasets", default="mnist,frey", help="comma-separated: mnist, frey")
+    p.add_argument("--methods", default="aevb,wake-sleep", help="comma-separated: aevb, wake-sleep")
+    p.add_argument("--latents", default=None, help="comma-separated N_z to run (default: the paper's)")
     p.add_argument("--data", default=None, help="data file or folder (default: as the loaders search)")
     p.add_argument("--out", default="runs/figure2", help="folder for the runs, figure2.csv and figure2.png")
     p.add_argument("--dtype", default="float32", choices=["float32", "float64"], help="precision")
+    p.add_argument("--mode", default=None, help="PyTensor backend (default C; JAX is faster on CPU)")
     args = p.parse_args(argv)
+    datasets = parse_list(args.datasets, SETUPS, "--datasets")
+    methods = parse_list(args.methods, METHODS, "--methods")
+    only = None if args.latents is None else {int(n) for n in args.latents.split(",")}
+    jobs = [(d, n_z, m) for d in datasets for n_z in SETUPS[d]["latents"] if only is None or n_z in only
+            for m in methods]
     rows = []
-    for name in args.datasets.split(","):
-        if name not in SETUPS:
-            p.error(f"unknown dataset {name!r}; choose from {', '.join(SETUPS)}")
     with exclusive_run_folder(args.out):  # one run per folder, checked before the data loads
-        for name in args.datasets.split(","):
-            rows += run_dataset(name, args.data, args.budget, args.out, args.dtype, print)
-        write_csv(rows, os.path.join(args.out, "figure2.csv"))
-        plot(rows, os.path.join(args.out, "figure2.png"))
+        data = {d: load(d, args.data) for d in datasets}
+        for name, n_z, method in tqdm(jobs, desc="figure 2", unit="model", disable=None):
+            folder = os.path.join(args.out, f"{name}_nz{n_z}_{method}")
+            print(f"{name}, N_z = {n_z}, {method}: up to {args.budget:.3g} samples in {folder}", flush=True)
+            vae, _, history = run(folder, data[name], n_z, SETUPS[name]["hidden"], method, args.budget,
+                                  args.dtype, print, mode=args.mode)
+            per_epoch = vae.n_batches * vae.batch_size
+            rows += [dict(dataset=name, n_z=n_z, method=method, samples=h["epoch"] * per_epoch,
+                          train_bound=h["train_bound"], test_bound=h["valid_bound"]) for h in history]
+            print(f"  {rows[-1]['samples']:,} samples: train {rows[-1]['train_bound']:.2f}, "
+                  f"test {rows[-1]['test_bound']:.2f}", flush=True)
+        write_csv(rows, FIELDS, os.path.join(args.out, "figure2.csv"))
+        plot(rows, datasets, os.path.join(args.out, "figure2.png"))
     print(f"wrote {os.path.join(args.out, 'figure2.csv')} and figure2.png")
     return rows
 

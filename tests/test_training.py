@@ -181,22 +181,25 @@ def test_evaluate_example(mnist_dir, tmp_path, capsys):
 
 
 def test_figure2_example(mnist_dir, frey_dir, tmp_path, monkeypatch):
-    monkeypatch.setitem(paper_figure2.SETUPS, "mnist",
-                        dict(hidden=8, latents=(2, 3), batch_size=50, learning_rate=1e-3))
-    monkeypatch.setitem(paper_figure2.SETUPS, "freyface",
-                        dict(hidden=8, latents=(2,), batch_size=20, learning_rate=3e-4))
+    """Both methods, both data sets, the paper's settings at a tiny size; resumable by budget."""
+    monkeypatch.setitem(paper_figure2.SETUPS, "mnist", dict(paper_figure2.SETUPS["mnist"], hidden=8, latents=(2, 5)))
+    monkeypatch.setitem(paper_figure2.SETUPS, "frey", dict(paper_figure2.SETUPS["frey"], hidden=8, latents=(2,)))
     out = tmp_path / "fig"
-    rows = paper_figure2.main(["--budget", "400", "--data", str(mnist_dir), "--out", str(out),
-                               "--dtype", "float64"])
-    assert {(r["dataset"], r["n_latent"]) for r in rows} == {("mnist", 2), ("mnist", 3), ("freyface", 2)}
-    assert [r["samples"] for r in rows if r["dataset"] == "mnist" and r["n_latent"] == 2] == [200, 400]
-    assert len([r for r in rows if r["dataset"] == "freyface"]) == 4  # 4 epochs of 100 faces
-    assert matplotlib.image.imread(out / "figure2.png").shape[:2] == (640, 640)
+    args = ["--data", str(mnist_dir), "--out", str(out), "--dtype", "float64"]
+    rows = paper_figure2.main(["--budget", "400", "--latents", "2", *args])
+    assert {(r["dataset"], r["n_z"], r["method"]) for r in rows} == {
+        (d, 2, m) for d in ("mnist", "frey") for m in ("aevb", "wake-sleep")}
+    assert [r["samples"] for r in rows if r["dataset"] == "mnist" and r["n_z"] == 2 and r["method"] == "aevb"] \
+        == [200, 400]  # 200 training images, M = 100
+    assert len([r for r in rows if r["dataset"] == "frey"]) == 8  # 4 epochs of 100 faces, two methods
+    assert all(np.isfinite([r["train_bound"] for r in rows] + [r["test_bound"] for r in rows]))
+    assert matplotlib.image.imread(out / "figure2.png").shape[:2] == (640, 660)  # a panel per N_z
     text = (out / "figure2.csv").read_text().splitlines()
-    assert text[0] == "dataset,n_latent,epoch,samples,train_bound,test_bound" and len(text) == 9
-    again = paper_figure2.main(["--budget", "400", "--data", str(mnist_dir), "--out", str(out),
-                                "--dtype", "float64"])  # resumes: nothing left to train
-    assert again == rows
+    assert text[0] == "dataset,n_z,method,samples,train_bound,test_bound" and len(text) == 13
+    assert paper_figure2.main(["--budget", "400", "--latents", "2", *args]) == rows  # nothing left to train
+    more = paper_figure2.main(["--budget", "600", "--datasets", "mnist", "--latents", "2", *args])
+    assert [r["samples"] for r in more if r["method"] == "aevb"] == [200, 400, 600]  # continued
+    assert more[:2] == [r for r in rows if r["dataset"] == "mnist" and r["n_z"] == 2 and r["method"] == "aevb"]
 
 
 def test_dynamic_binarisation_redraws_every_epoch_and_resumes_exactly(mnist_dir, tmp_path):
@@ -235,3 +238,22 @@ def test_the_papers_options_from_the_command_line(frey_dir, tmp_path):
     from vae_theano.checkpoint import config_differences
 
     assert config_differences({"n_latent": 2}, {"n_latent": 2, "activation": "relu", "optimizer": "adam"}) == []
+
+
+def test_figure3_example(mnist_dir, tmp_path):
+    """All three methods on two training-set sizes at a tiny budget; reruns continue, never repeat."""
+    import paper_figure3
+
+    out = tmp_path / "fig3"
+    args = ["--data", str(mnist_dir), "--out", str(out), "--dtype", "float64"]
+    rows = paper_figure3.main(["--budget", "400", "--train-sizes", "100", *args])
+    assert {(r["train_size"], r["method"]) for r in rows} == {(100, m) for m in ("aevb", "wake-sleep", "mcem")}
+    assert [r["samples"] for r in rows if r["train_size"] == 100 and r["method"] == "mcem"] == [100, 200, 300, 400]
+    assert all(r["estimator"] == "hmc" and np.isfinite(r["train_loglik"]) and r["test_loglik"] < 0
+               for r in rows)
+    text = (out / "figure3.csv").read_text().splitlines()
+    assert text[0] == "train_size,method,samples,train_loglik,test_loglik,estimator" and len(text) == len(rows) + 1
+    assert paper_figure3.main(["--budget", "400", "--train-sizes", "100", *args]) == rows  # nothing redone
+    both = paper_figure3.main(["--budget", "200", "--train-sizes", "100,200", "--methods", "aevb", *args])
+    assert [(r["train_size"], r["samples"]) for r in both] == [(100, 100), (100, 200), (200, 200)]
+    assert matplotlib.image.imread(out / "figure3.png").shape[:2] == (380, 900)  # a panel per size

@@ -24,10 +24,17 @@ class CheckpointError(ValueError):
     """A checkpoint is corrupt, truncated, or belongs to another configuration."""
 
 
-def save_checkpoint(path, vae, meta):
-    """Write the model's state plus ``meta`` (JSON-serialisable: epoch, history, RNG states, config)."""
+def save_checkpoint(path, vae, meta, method_state=None):
+    """Write the model's state plus ``meta`` (JSON-serialisable: epoch, history, RNG states, config).
+
+    ``method_state``: a training method's own state (``MCEM.get_state``): its
+    arrays are stored as ``method/<name>``, everything else in meta["method"].
+    """
     arrays = vae.get_state()
     meta = dict(meta, format=FORMAT, srng=vae.get_rng_state())
+    if method_state:
+        arrays.update({f"method/{k}": v for k, v in method_state.items() if isinstance(v, np.ndarray)})
+        meta["method"] = {k: v for k, v in method_state.items() if not isinstance(v, np.ndarray)}
     arrays["meta"] = np.array(json.dumps(meta))
     with atomic_write(path) as f:
         np.savez(f, **arrays)

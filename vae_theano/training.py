@@ -32,7 +32,7 @@ class TrainingDiverged(RuntimeError):
     """The bound became NaN or infinite; the last good checkpoint is kept."""
 
 
-def train(vae, x_valid, epochs, out, config, seed=0, fresh=False, binarize=None, log=print):
+def train(vae, x_valid, epochs, out, config, seed=0, fresh=False, binarize=None, log=print, method=None):
     """Train ``vae`` up to ``epochs`` epochs, checkpointing into the folder ``out``.
 
     x_valid: (n, D) held-out rows for the validation bound.
@@ -42,6 +42,10 @@ def train(vae, x_valid, epochs, out, config, seed=0, fresh=False, binarize=None,
     fresh: ignore an existing checkpoint and start over.
     binarize: None, or "dynamic" to redraw x_train ~ Bernoulli(grey levels)
         every epoch (the grey levels are the model's x_train as given).
+    method: None to train by AEVB (``vae.update_batches``), or another training
+        method on the same model (``wake_sleep.WakeSleep``, ``mcem.MCEM``): an
+        object with ``update_batches(batches, epoch)``, and ``get_state`` /
+        ``set_state`` when it has state of its own (kept in the checkpoint).
     Returns the history: a list of {epoch, train_bound, valid_bound, seconds}.
 
     The run holds ``out``'s lock throughout (``run_folder``): a second run into
@@ -49,10 +53,12 @@ def train(vae, x_valid, epochs, out, config, seed=0, fresh=False, binarize=None,
     checkpoint, the one source of truth, whenever a run resumes.
     """
     with exclusive_run_folder(out):
-        return _train(vae, x_valid, epochs, out, config, seed, fresh, binarize, log)
+        return _train(vae, x_valid, epochs, out, config, seed, fresh, binarize, log, method)
 
 
-def _train(vae, x_valid, epochs, out, config, seed, fresh, binarize, log):
+def _train(vae, x_valid, epochs, out, config, seed, fresh, binarize, log, method):
+    step = (method or vae).update_batches
+    method_state = getattr(method, "get_state", None)
     path = os.path.join(out, CHECKPOINT_FILE)
     shuffle_rng = np.random.default_rng(seed)
     binarize_rng = np.random.default_rng([seed, 1])
@@ -66,8 +72,11 @@ def _train(vae, x_valid, epochs, out, config, seed, fresh, binarize, log):
             raise CheckpointError(f"{path} was made with another configuration:\n  "
                                   + "\n  ".join(differences)
                                   + "\nUse another output folder, or --fresh to start over.")
+        saved_method = {k[len("method/"):]: state.pop(k) for k in list(state) if k.startswith("method/")}
         vae.set_state(state, source=path)
         vae.set_rng_state(meta["srng"])
+        if method_state:
+            method.set_state({**saved_method, **meta.get("method", {})})
         shuffle_rng.bit_generator.state = meta["shuffle_rng"]
         binarize_rng.bit_generator.state = meta["binarize_rng"]
         history = meta["history"]
@@ -83,7 +92,7 @@ def _train(vae, x_valid, epochs, out, config, seed, fresh, binarize, log):
         with tqdm(total=vae.n_batches, desc=f"epoch {epoch}/{epochs}", unit="batch",
                   leave=False, disable=None) as bar:
             for chunk in np.array_split(batch_order, min(CHUNKS_PER_EPOCH, vae.n_batches)):
-                bounds = vae.update_batches(chunk, epoch)
+                bounds = step(chunk, epoch)
                 if not np.all(np.isfinite(bounds)):
                     k = int(np.argmin(np.isfinite(bounds)))
                     raise TrainingDiverged(
@@ -102,7 +111,8 @@ def _train(vae, x_valid, epochs, out, config, seed, fresh, binarize, log):
                             seconds=seconds))
         save_checkpoint(path, vae, dict(config=config, history=history,
                                         shuffle_rng=shuffle_rng.bit_generator.state,
-                                        binarize_rng=binarize_rng.bit_generator.state))
+                                        binarize_rng=binarize_rng.bit_generator.state),
+                        method_state() if method_state else None)
         write_history(os.path.join(out, HISTORY_FILE), history)
         log(f"epoch {epoch:3d}/{epochs}  train {train_bound:9.3f}  valid {valid_bound:9.3f}  "
             f"{seconds:6.2f} s  {vae.n_batches * vae.batch_size / seconds:7.0f} img/s")

@@ -1,0 +1,140 @@
+"""Figure 3 of Kingma & Welling (2013): estimated log p(x) against training samples, AEVB, wake-sleep, MCEM.
+
+    python examples/paper_figure3.py --budget 1e7
+    python examples/paper_figure3.py --train-sizes 1000 --methods aevb,mcem --budget 1e6
+
+MNIST with 100 hidden units and N_z = 3, the paper's settings otherwise
+(vae_theano/paper.py), trained on the first 1,000 or all 50,000 training
+images. At sample counts spaced evenly on a log axis from 10^5 up to --budget,
+the marginal likelihood of the first 1,000 training and test images is
+estimated as in appendix D (vae_theano.evaluate.hmc_marginal_likelihood: HMC
+posterior samples, 50 per image with 4 leapfrog steps, a Gaussian fitted to
+them, a harmonic-mean estimate). Each model trains in a folder of its own
+under --out; running again with a bigger --budget continues. Writes
+figure3.csv (train_size, method, samples, train_loglik, test_loglik,
+estimator) and figure3.png (one panel per training-set size).
+"""
+
+import argparse
+import json
+import math
+import os
+
+import numpy as np
+from tqdm import tqdm
+
+from vae_theano.atomic import atomic_write
+from vae_theano.datasets import load_mnist
+from vae_theano.evaluate import hmc_marginal_likelihood
+from vae_theano.experiment import cli
+from vae_theano.paper import METHODS, parse_list, run, write_csv
+from vae_theano.run_folder import exclusive_run_folder
+
+HIDDEN, N_Z, EVALUATED = 100, 3, 1000
+FIELDS = ("train_size", "method", "samples", "train_loglik", "test_loglik", "estimator")
+ROWS_FILE = "figure3_rows.json"
+
+
+def points(budget, per_decade, per_epoch):
+    """Sample counts from 10^5 (or less, for a smaller budget; at least one epoch) to budget,
+    evenly spaced on a log axis, in whole epochs."""
+    start = max(per_epoch, 1e5) if budget >= 1e5 else per_epoch
+    end = max(budget, start)
+    count = max(1, math.ceil(per_decade * math.log10(end / start)) + 1)
+    targets = np.geomspace(start, end, count)
+    return sorted({max(1, math.ceil(t / per_epoch)) * per_epoch for t in targets})
+
+
+def evaluate_model(folder, x_train, x_test, train_size, method, budget, per_decade, dtype, mode, log):
+    """Train to each point in turn and estimate log p(x) there; rows kept in the folder, so a
+    rerun neither trains nor evaluates twice."""
+    path = os.path.join(folder, ROWS_FILE)
+    rows = []
+    if os.path.exists(path):
+        with open(path) as f:
+            rows = json.load(f)
+    per_epoch = (len(x_train) // min(100, len(x_train))) * min(100, len(x_train))
+    for target in points(budget, per_decade, per_epoch):
+        if any(r["samples"] == target for r in rows):
+            continue
+        vae, _, history = run(folder, (x_train, x_test, False), N_Z, HIDDEN, method, target, dtype,
+                              log, mode=mode)
+        rows.append(dict(train_size=train_size, method=method, samples=len(history) * per_epoch,
+                         train_loglik=float(np.mean(hmc_marginal_likelihood(vae, x_train[:EVALUATED]))),
+                         test_loglik=float(np.mean(hmc_marginal_likelihood(vae, x_test[:EVALUATED]))),
+                         estimator="hmc"))
+        log(f"  {rows[-1]['samples']:,} samples: log p(x) train {rows[-1]['train_loglik']:.2f}, "
+            f"test {rows[-1]['test_loglik']:.2f}")
+        with atomic_write(path, "w") as f:
+            json.dump(rows, f)
+    return [r for r in rows if r["samples"] <= max(budget, per_epoch)]
+
+
+def plot(rows, sizes, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(sizes), figsize=(4.5 * len(sizes), 3.8), squeeze=False)
+    colours = {"aevb": "tab:red", "wake-sleep": "tab:blue", "mcem": "tab:green"}
+    names = {"aevb": "AEVB", "wake-sleep": "Wake-Sleep", "mcem": "MCEM"}
+    for ax, size in zip(axes[0], sizes):
+        for method in METHODS:
+            mine = sorted((r for r in rows if r["train_size"] == size and r["method"] == method),
+                          key=lambda r: r["samples"])
+            if mine:
+                samples = [r["samples"] for r in mine]
+                ax.semilogx(samples, [r["train_loglik"] for r in mine], "-", color=colours[method],
+                            label=f"{names[method]} (train)")
+                ax.semilogx(samples, [r["test_loglik"] for r in mine], "--", color=colours[method],
+                            label=f"{names[method]} (test)")
+        ax.set_xlim(1e5, 1e8)
+        ax.set_title(f"$N_{{train}}$ = {size:,}")
+        ax.set_xlabel("# training samples evaluated")
+        ax.set_ylabel("marginal log-likelihood (nats)")
+        ax.grid(alpha=0.3)
+        if ax.lines:
+            ax.legend(fontsize=7)
+    fig.tight_layout()
+    with atomic_write(path) as f:
+        fig.savefig(f, format="png", dpi=100)
+    plt.close(fig)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--budget", type=float, default=1e7, help="training samples evaluated per model")
+    p.add_argument("--train-sizes", default="1000,50000", help="comma-separated training-set sizes")
+    p.add_argument("--methods", default="aevb,wake-sleep,mcem", help="comma-separated: aevb, wake-sleep, mcem")
+    p.add_argument("--points-per-decade", type=int, default=4, help="evaluations per factor of 10 in samples")
+    p.add_argument("--data", default=None, help="MNIST file or folder (default: as the loaders search)")
+    p.add_argument("--out", default="runs/figure3", help="folder for the runs, figure3.csv and figure3.png")
+    p.add_argument("--dtype", default="float32", choices=["float32", "float64"], help="precision")
+    p.add_argument("--mode", default=None, help="PyTensor backend (default C; JAX is faster on CPU)")
+    args = p.parse_args(argv)
+    methods = parse_list(args.methods, METHODS, "--methods")
+    try:
+        sizes = [int(s) for s in args.train_sizes.split(",")]
+    except ValueError:
+        raise ValueError(f"--train-sizes must be whole numbers, got {args.train_sizes!r}") from None
+    rows = []
+    with exclusive_run_folder(args.out):  # one run per folder, checked before the data loads
+        (x_all, _), _, (x_test, _) = load_mnist(args.data)
+        if max(sizes) > len(x_all) or min(sizes) < 1:
+            raise ValueError(f"--train-sizes must lie in [1, {len(x_all)}], got {sizes}")
+        for size, method in tqdm([(s, m) for s in sizes for m in methods], desc="figure 3", unit="model",
+                                 disable=None):
+            folder = os.path.join(args.out, f"n{size}_{method}")
+            print(f"{size:,} training images, {method}: up to {args.budget:.3g} samples in {folder}", flush=True)
+            rows += evaluate_model(folder, x_all[:size], x_test, size, method, args.budget,
+                                   args.points_per_decade, args.dtype, args.mode, print)
+        write_csv(rows, FIELDS, os.path.join(args.out, "figure3.csv"))
+        plot(rows, sizes, os.path.join(args.out, "figure3.png"))
+    print(f"wrote {os.path.join(args.out, 'figure3.csv')} and figure3.png")
+    return rows
+
+
+if __name__ == "__main__":
+    cli(main)
