@@ -19,8 +19,10 @@ from tqdm import tqdm
 
 from vae_theano.datasets import load_freyface, load_mnist
 from vae_theano.experiment import cli
-from vae_theano.paper import parse_list, run, write_csv
+from vae_theano.paper import parse_list, run
+from vae_theano.plots import plot_paper_panels
 from vae_theano.run_folder import exclusive_run_folder
+from vae_theano.training import write_csv
 
 SETUPS = {
     "mnist": dict(hidden=500, latents=(3, 5, 10, 20, 200), title="MNIST"),
@@ -40,44 +42,16 @@ def load(name, data):
 
 
 def plot(rows, datasets, path):
-    import matplotlib
+    """One row of panels per data set, one panel per N_z, both methods in each."""
+    def curves(name, n_z):
+        mine = {m: [r for r in rows if r["dataset"] == name and r["n_z"] == n_z and r["method"] == m]
+                for m in METHODS}
+        return {m: ([r["samples"] for r in rs], [r["train_bound"] for r in rs], [r["test_bound"] for r in rs])
+                for m, rs in mine.items() if rs}
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from vae_theano.atomic import atomic_write
-
-    columns = max(len(SETUPS[d]["latents"]) for d in datasets)
-    fig, axes = plt.subplots(len(datasets), columns, figsize=(3.3 * columns, 3.2 * len(datasets)), squeeze=False)
-    colours = {"aevb": "tab:red", "wake-sleep": "tab:blue"}
-    for i, name in enumerate(datasets):
-        for j in range(columns):
-            ax = axes[i][j]
-            if j >= len(SETUPS[name]["latents"]):
-                ax.axis("off")
-                continue
-            n_z = SETUPS[name]["latents"][j]
-            for method in METHODS:
-                mine = [r for r in rows if r["dataset"] == name and r["n_z"] == n_z and r["method"] == method]
-                if not mine:
-                    continue
-                samples = [r["samples"] for r in mine]
-                ax.semilogx(samples, [r["train_bound"] for r in mine], "-", color=colours[method],
-                            label=f"{'AEVB' if method == 'aevb' else 'Wake-Sleep'} (train)")
-                ax.semilogx(samples, [r["test_bound"] for r in mine], "--", color=colours[method],
-                            label=f"{'AEVB' if method == 'aevb' else 'Wake-Sleep'} (test)")
-            ax.set_xlim(1e5, 1e8)
-            ax.set_title(f"{SETUPS[name]['title']}, $N_z$ = {n_z}")
-            ax.set_xlabel("# training samples evaluated")
-            if j == 0:
-                ax.set_ylabel("L (lower bound, nats)")
-            ax.grid(alpha=0.3)
-            if ax.lines:
-                ax.legend(fontsize=7)
-    fig.tight_layout()
-    with atomic_write(path) as f:
-        fig.savefig(f, format="png", dpi=100)
-    plt.close(fig)
+    panels = [[(f"{SETUPS[name]['title']}, $N_z$ = {n_z}", curves(name, n_z)) for n_z in SETUPS[name]["latents"]]
+              for name in datasets]
+    plot_paper_panels(panels, path, "L (lower bound, nats)")
 
 
 def main(argv=None):

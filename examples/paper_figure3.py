@@ -27,8 +27,10 @@ from vae_theano.atomic import atomic_write
 from vae_theano.datasets import load_mnist
 from vae_theano.evaluate import hmc_marginal_likelihood
 from vae_theano.experiment import cli
-from vae_theano.paper import METHODS, parse_list, run, write_csv
+from vae_theano.paper import METHODS, parse_list, run
+from vae_theano.plots import plot_paper_panels
 from vae_theano.run_folder import exclusive_run_folder
+from vae_theano.training import write_csv
 
 HIDDEN, N_Z, EVALUATED = 100, 3, 1000
 FIELDS = ("train_size", "method", "samples", "train_loglik", "test_loglik", "estimator")
@@ -71,35 +73,15 @@ def evaluate_model(folder, x_train, x_test, train_size, method, budget, per_deca
 
 
 def plot(rows, sizes, path):
-    import matplotlib
+    """One panel per training-set size, every method in each."""
+    def curves(size):
+        mine = {m: sorted((r for r in rows if r["train_size"] == size and r["method"] == m),
+                          key=lambda r: r["samples"]) for m in METHODS}
+        return {m: ([r["samples"] for r in rs], [r["train_loglik"] for r in rs], [r["test_loglik"] for r in rs])
+                for m, rs in mine.items() if rs}
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, len(sizes), figsize=(4.5 * len(sizes), 3.8), squeeze=False)
-    colours = {"aevb": "tab:red", "wake-sleep": "tab:blue", "mcem": "tab:green"}
-    names = {"aevb": "AEVB", "wake-sleep": "Wake-Sleep", "mcem": "MCEM"}
-    for ax, size in zip(axes[0], sizes):
-        for method in METHODS:
-            mine = sorted((r for r in rows if r["train_size"] == size and r["method"] == method),
-                          key=lambda r: r["samples"])
-            if mine:
-                samples = [r["samples"] for r in mine]
-                ax.semilogx(samples, [r["train_loglik"] for r in mine], "-", color=colours[method],
-                            label=f"{names[method]} (train)")
-                ax.semilogx(samples, [r["test_loglik"] for r in mine], "--", color=colours[method],
-                            label=f"{names[method]} (test)")
-        ax.set_xlim(1e5, 1e8)
-        ax.set_title(f"$N_{{train}}$ = {size:,}")
-        ax.set_xlabel("# training samples evaluated")
-        ax.set_ylabel("marginal log-likelihood (nats)")
-        ax.grid(alpha=0.3)
-        if ax.lines:
-            ax.legend(fontsize=7)
-    fig.tight_layout()
-    with atomic_write(path) as f:
-        fig.savefig(f, format="png", dpi=100)
-    plt.close(fig)
+    plot_paper_panels([[(f"$N_{{train}}$ = {size:,}", curves(size)) for size in sizes]], path,
+                      "marginal log-likelihood (nats)", panel_size=(4.5, 3.8))
 
 
 def main(argv=None):

@@ -56,10 +56,10 @@ def arm(kill):
             os.fsync(f.fileno())
             die()
 
-        def save(path, vae, meta):
+        def save(path, vae, meta, *method_state):
             if len(meta["history"]) == at[0]:
                 np.savez = half_written
-            return real_save(path, vae, meta)
+            return real_save(path, vae, meta, *method_state)
 
         training.save_checkpoint = save
     elif what == "history":
@@ -73,8 +73,8 @@ def arm(kill):
 
         real_save = training.save_checkpoint
 
-        def save(path, vae, meta):
-            real_save(path, vae, meta)
+        def save(path, vae, meta, *method_state):
+            real_save(path, vae, meta, *method_state)
             state["saved"] = True
 
         training.save_checkpoint = save

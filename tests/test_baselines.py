@@ -130,16 +130,21 @@ def test_the_models_log_joint_gradient_matches_numpy():
     np.testing.assert_allclose(got[1], want[1], rtol=1e-10, atol=1e-12)
 
 
+def trained_on_prototypes(seed, prototypes, features, rows, flip, n_latent, hidden, batch_size, epochs):
+    """A Bernoulli model trained on noisy copies of random binary prototypes, and its data."""
+    rs = np.random.RandomState(seed)
+    protos = (rs.uniform(size=(prototypes, features)) < 0.5).astype(float)
+    x = np.abs(protos[rs.randint(0, prototypes, rows)] - (rs.uniform(size=(rows, features)) < flip))
+    vae = VAE(False, hidden, hidden, n_latent, x, batch_size=batch_size, learning_rate=0.01, dtype="float64")
+    for epoch in range(1, epochs + 1):
+        vae.update_batches(np.arange(vae.n_batches), epoch)
+    return vae, x
+
+
 @pytest.fixture(scope="module")
 def trained_2d():
-    """A Bernoulli model with a 2-D latent, trained on four noisy prototypes."""
-    rs = np.random.RandomState(0)
-    protos = (rs.uniform(size=(4, 16)) < 0.5).astype(float)
-    x = np.abs(protos[rs.randint(0, 4, 400)] - (rs.uniform(size=(400, 16)) < 0.1))
-    vae = VAE(False, 20, 20, 2, x, batch_size=20, learning_rate=0.01, dtype="float64")
-    for epoch in range(1, 31):
-        vae.update_batches(np.arange(20), epoch)
-    return vae, x
+    """A model with a 2-D latent, trained on four noisy prototypes."""
+    return trained_on_prototypes(0, 4, 16, 400, 0.1, n_latent=2, hidden=20, batch_size=20, epochs=30)
 
 
 def exact_log_marginal(vae, rows):
@@ -165,12 +170,7 @@ def test_hmc_marginal_likelihood_converges_to_exact_quadrature(trained_2d):
 
 
 def test_hmc_marginal_likelihood_agrees_with_importance_sampling_on_a_3d_latent():
-    rs = np.random.RandomState(1)
-    protos = (rs.uniform(size=(6, 30)) < 0.5).astype(float)
-    x = np.abs(protos[rs.randint(0, 6, 600)] - (rs.uniform(size=(600, 30)) < 0.08))
-    vae = VAE(False, 40, 40, 3, x, batch_size=30, learning_rate=0.01, dtype="float64")
-    for epoch in range(1, 21):
-        vae.update_batches(np.arange(20), epoch)
+    vae, x = trained_on_prototypes(1, 6, 30, 600, 0.08, n_latent=3, hidden=40, batch_size=30, epochs=20)
     rows = x[:20]
     hmc = hmc_marginal_likelihood(vae, rows, n_samples=500, seed=0)
     importance = log_likelihood(vae, rows, k=5000, progress=False)

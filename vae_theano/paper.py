@@ -86,21 +86,6 @@ def run(folder, data, n_latent, hidden, method, budget, dtype, log, mode=None, s
     return vae, runner, history[:epochs]
 
 
-def write_csv(rows, fields, path):
-    """rows (dicts) as a CSV with the columns ``fields``, atomically."""
-    import csv
-    import io
-
-    from .atomic import atomic_write
-
-    text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({k: row[k] for k in fields} for row in rows)
-    with atomic_write(path, "w") as f:
-        f.write(text.getvalue())
-
-
 def parse_list(text, allowed, what):
     """"a,b" -> ["a", "b"], each checked against ``allowed``."""
     items = [item.strip() for item in text.split(",") if item.strip()]

@@ -98,3 +98,37 @@ def plot_latent_means(mu, labels, path):
     ax.set_ylabel("$\\mu_2$")
     ax.set_title("Latent means of the validation set")
     return _save(fig, path)
+
+
+METHOD_STYLES = {"aevb": ("AEVB", "tab:red"), "wake-sleep": ("Wake-Sleep", "tab:blue"),
+                 "mcem": ("MCEM", "tab:green")}
+
+
+def plot_paper_panels(panels, path, ylabel, panel_size=(3.3, 3.2)):
+    """The paper's figures 2 and 3: a grid of panels, each ``(title, curves)`` or None
+    (left blank), curves {method: (samples, train values, test values)}; log x axis
+    from 10^5 to 10^8 samples, train solid and test dashed, one colour per method."""
+    rows, columns = len(panels), max(len(row) for row in panels)
+    fig, axes = plt.subplots(rows, columns, figsize=(panel_size[0] * columns, panel_size[1] * rows),
+                             squeeze=False)
+    for i, row in enumerate(panels):
+        for j in range(columns):
+            ax = axes[i][j]
+            if j >= len(row) or row[j] is None:
+                ax.axis("off")
+                continue
+            title, curves = row[j]
+            for method, (samples, train, test) in curves.items():
+                name, colour = METHOD_STYLES[method]
+                ax.semilogx(samples, train, "o-", color=colour, markersize=3, label=f"{name} (train)")
+                ax.semilogx(samples, test, "s--", color=colour, markersize=3, label=f"{name} (test)")
+            ax.set_xlim(1e5, 1e8)
+            ax.set_title(title)
+            ax.set_xlabel("# training samples evaluated")
+            if j == 0:
+                ax.set_ylabel(ylabel)
+            ax.grid(alpha=0.3)
+            if ax.lines:
+                ax.legend(fontsize=7)
+    fig.tight_layout()
+    return _save(fig, path)

@@ -121,10 +121,15 @@ def _train(vae, x_valid, epochs, out, config, seed, fresh, binarize, log, method
 
 def write_history(path, history):
     """history.csv: one row per epoch (epoch, train_bound, valid_bound, seconds), atomically."""
+    write_csv(history, HISTORY_FIELDS, path)
+
+
+def write_csv(rows, fields, path):
+    """rows (dicts) as a CSV file with the columns ``fields``, written atomically."""
     text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=HISTORY_FIELDS, lineterminator="\n")
+    writer = csv.DictWriter(text, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
-    writer.writerows({k: row[k] for k in HISTORY_FIELDS} for row in history)
+    writer.writerows({k: row[k] for k in fields} for row in rows)
     with atomic_write(path, "w") as f:
         f.write(text.getvalue())
 
