@@ -32,7 +32,7 @@ def copy_of(generator_state):
 
 def optimiser_step(optimizer, params, m, v, grads, epoch, N):
     if optimizer == "adagrad":
-        params, v = ref.adagrad_step(params, v, grads, learning_rate=0.02, lam=0.3, batch_size=B, N=N)
+        params, v = ref.adagrad_step(params, v, grads, learning_rate=0.02, lam=0.3, N=N)
         return params, m, v
     return ref.adam_step(params, m, v, grads, epoch, learning_rate=0.02, lam=0.3, batch_size=B, N=N)
 

@@ -54,8 +54,7 @@ def test_options_match_numpy(continuous, activation, bounded_mean, optimizer):
                                        atol=1e-10 * np.abs(want["grads"][name]).max(), err_msg=name)
         assert step(rows, eps, number) == pytest.approx(want["logpx"], rel=1e-10)
         if optimizer == "adagrad":
-            params, v = ref.adagrad_step(params, v, want["grads"], learning_rate=0.02, lam=0.3,
-                                         batch_size=B, N=len(x))
+            params, v = ref.adagrad_step(params, v, want["grads"], learning_rate=0.02, lam=0.3, N=len(x))
         else:
             params, m, v = ref.adam_step(params, m, v, want["grads"], number, learning_rate=0.02,
                                          lam=0.3, batch_size=B, N=len(x))

@@ -89,27 +89,31 @@ class AdamUpdate(SymbolicOp):
 
 
 class AdagradUpdate(SymbolicOp):
-    """One parameter's Adagrad step (the paper's optimiser), gradient ascent:
+    """One parameter's Adagrad step (the paper's optimiser), gradient ascent on the
+    bound plus a Gaussian prior's log density (a MAP objective):
 
-        v' = v + g^2
-        theta' = theta + coef g / (sqrt(v') + epsilon) - decay theta
+        g' = g - prior theta,  v' = v + g'^2,  theta' = theta + coef g' / (sqrt(v') + epsilon)
 
-    (theta, g, v) of one shape, coef (the global step size) and decay (the
-    L2 / MAP term, as in ``AdamUpdate``) scalars -> (theta', v').
+    (theta, g, v) of one shape; coef (the global step size) and prior (the
+    weight of log N(theta; 0, I) per datapoint, lam / N for weights, 0 for
+    biases) scalars -> (theta', v'). Unlike the original's Adam, the prior's
+    gradient goes through Adagrad's scaling: applied outside it, its pull
+    would stay constant while Adagrad's steps shrink, and end up dominating.
     """
 
     __props__ = ("epsilon",)
     inline = True
 
     @staticmethod
-    def filter_inputs(theta, g, v, coef, decay):
+    def filter_inputs(theta, g, v, coef, prior):
         theta = pt.as_tensor_variable(theta)
         dtype = theta.type.dtype
-        return (theta, *(pt.cast(pt.as_tensor_variable(a), dtype) for a in (g, v, coef, decay)))
+        return (theta, *(pt.cast(pt.as_tensor_variable(a), dtype) for a in (g, v, coef, prior)))
 
-    def build_inner_graph(self, theta, g, v, coef, decay):
+    def build_inner_graph(self, theta, g, v, coef, prior):
+        g = g - prior * theta
         new_v = v + g ** 2
-        return [theta + coef * g / (pt.sqrt(new_v) + self.epsilon) - decay * theta, new_v]
+        return [theta + coef * g / (pt.sqrt(new_v) + self.epsilon), new_v]
 
 
 def bernoulli_log_likelihood(x, a):
@@ -122,6 +126,6 @@ def adam_update(theta, g, m, v, coef, decay, *, b1, b2, epsilon):
     return AdamUpdate(b1=float(b1), b2=float(b2), epsilon=float(epsilon))(theta, g, m, v, coef, decay)
 
 
-def adagrad_update(theta, g, v, coef, decay, *, epsilon):
+def adagrad_update(theta, g, v, coef, prior, *, epsilon):
     """(theta', v') of ``AdagradUpdate``."""
-    return AdagradUpdate(epsilon=float(epsilon))(theta, g, v, coef, decay)
+    return AdagradUpdate(epsilon=float(epsilon))(theta, g, v, coef, prior)

@@ -158,22 +158,19 @@ def adam_step(params, m, v, grads, epoch, b1=0.95, b2=0.999, learning_rate=0.001
     return new_params, new_m, new_v
 
 
-def adagrad_step(params, v, grads, learning_rate=0.01, lam=0.0, batch_size=100, N=None):
-    """Adagrad's ascent step (the paper's optimiser), returning new (params, v) dicts.
+def adagrad_step(params, v, grads, learning_rate=0.01, lam=0.0, N=None):
+    """Adagrad's ascent step on the bound plus (lam / N) log N(W; 0, I), returning new
+    (params, v) dicts (of the parameters in ``grads``; the others unchanged).
 
-    v' = v + g^2;  theta' = theta + lr * g / (sqrt(v') + 1e-8)
-                           - [name has W] lr * lam * (batch_size/N) * theta
+    g' = g - [name has W] (lam / N) theta;  v' = v + g'^2;  theta' = theta + lr * g' / (sqrt(v') + 1e-8)
     """
-    new_params, new_v = dict(params), dict(v)  # parameters without a gradient stay
+    new_params, new_v = dict(params), dict(v)
     for name, theta in params.items():
         if name not in grads:
             continue
-        g = grads[name]
+        g = grads[name] - (lam / N * theta if "W" in name else 0.0)
         new_v[name] = v[name] + g ** 2
-        new = theta + learning_rate * g / (np.sqrt(new_v[name]) + ADAM_EPSILON)
-        if "W" in name:
-            new = new - learning_rate * lam * (theta * (batch_size / N))
-        new_params[name] = new.astype(theta.dtype)
+        new_params[name] = (theta + learning_rate * g / (np.sqrt(new_v[name]) + ADAM_EPSILON)).astype(theta.dtype)
     return new_params, new_v
 
 

@@ -5,9 +5,10 @@ The paper's settings (section 5, appendices C-E), which ``paper_model`` builds:
 tanh hidden units, minibatches of M = 100, L = 1, weights from N(0, 0.01^2)
 (the original code's initialisation), Adagrad whose global step size is
 chosen from {0.01, 0.02, 0.1} by the training bound after the first
-iterations (``choose_step_size``), and a small weight decay from a N(0, I)
-prior on the weights (``lam`` = 1 in the original code's MAP term). Frey
-Face's Gaussian decoder has a sigmoid mean.
+iterations (``choose_step_size``), and a weight decay from a N(0, I) prior on
+the weights: lam = 1, i.e. (1/N) log N(W; 0, I) added to each datapoint's
+bound, its gradient scaled by Adagrad like the rest (``VAE.get_adagrad_updates``).
+Frey Face's Gaussian decoder has a sigmoid mean.
 
 The methods: "aevb" (the model's own update), "wake-sleep" and "mcem"
 (``wake_sleep.WakeSleep``, ``mcem.MCEM``) on the same encoder/decoder.
@@ -28,7 +29,7 @@ from .wake_sleep import WakeSleep
 METHODS = ("aevb", "wake-sleep", "mcem")
 STEP_SIZES = (0.01, 0.02, 0.1)
 BATCH_SIZE = 100
-LAM = 1.0  # the N(0, I) prior on the weights, as the original's MAP term
+LAM = 1.0  # the N(0, I) prior on the weights
 
 
 def paper_model(continuous, hidden, n_latent, x_train, learning_rate, dtype="float32", seed=42, mode=None):

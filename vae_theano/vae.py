@@ -98,7 +98,8 @@ class VAE:
         The hidden units: the original's ReLU, or the paper's tanh.
     optimizer : "adam" or "adagrad"
         The original's Adam, or the paper's Adagrad with global step size
-        ``learning_rate`` (b1, b2 and bias_correction then play no part).
+        ``learning_rate`` (b1, b2 and bias_correction then play no part;
+        ``lam`` weighs a N(0, I) prior on the weights, see ``get_adagrad_updates``).
     bounded_mean : bool
         Gaussian decoder only: its mean is a sigmoid, in (0, 1), as the
         paper's Frey Face model (the original's was linear).
@@ -288,18 +289,19 @@ class VAE:
         return updates
 
     def get_adagrad_updates(self, gradients):
-        """Adagrad (the paper's optimiser), gradient ascent with global step size learning_rate:
+        """Adagrad (the paper's optimiser), gradient ascent with global step size learning_rate
+        on the bound plus (lam / N) log N(W; 0, I) for the weights (a MAP objective):
 
-        v <- v + g^2,  theta <- theta + learning_rate * g / (sqrt(v) + 1e-8),
-        and the same L2 / MAP term on weights as ``get_adam_updates``. The
-        running sum of squared gradients lives in ``v`` (``m`` stays zero).
+        g <- g - (lam / N) W,  v <- v + g^2,  theta <- theta + learning_rate * g / (sqrt(v) + 1e-8).
+
+        The running sum of squared gradients lives in ``v`` (``m`` stays zero).
         """
         updates = OrderedDict()
         for name, gradient in self._named(gradients):
             parameter, v = self.params[name], self.v[name]
-            decay = self.learning_rate * self.lam * (self.batch_size / self.N) if "W" in name else 0.0
+            prior = self.lam / self.N if "W" in name else 0.0
             updates[parameter], updates[v] = adagrad_update(parameter, gradient, v, self.learning_rate,
-                                                            decay, epsilon=epsilon)
+                                                            prior, epsilon=epsilon)
         return updates
 
     def _named(self, gradients):
