@@ -24,6 +24,7 @@ import numpy as np
 from tqdm import tqdm
 
 from vae_theano.atomic import atomic_write
+from vae_theano.checkpoint import CHECKPOINT_FILE, load_checkpoint
 from vae_theano.datasets import load_mnist
 from vae_theano.evaluate import hmc_marginal_likelihood
 from vae_theano.experiment import cli
@@ -38,13 +39,14 @@ ROWS_FILE = "figure3_rows.json"
 
 
 def points(budget, per_decade, per_epoch):
-    """Sample counts from 10^5 (or less, for a smaller budget; at least one epoch) to budget,
-    evenly spaced on a log axis, in whole epochs."""
-    start = max(per_epoch, 1e5) if budget >= 1e5 else per_epoch
-    end = max(budget, start)
-    count = max(1, math.ceil(per_decade * math.log10(end / start)) + 1)
-    targets = np.geomspace(start, end, count)
-    return sorted({max(1, math.ceil(t / per_epoch)) * per_epoch for t in targets})
+    """The evaluation points: start * 10^(k / per_decade) samples for k = 0, 1, ... up to
+    ``budget``, each rounded up to whole epochs; start is 10^5 (one epoch for budgets
+    below that, as in the tests). The grid does not depend on the budget, so a bigger
+    budget only adds points."""
+    start = 1e5 if budget >= 1e5 else per_epoch
+    grid = start * 10 ** (np.arange(int(per_decade * math.log10(max(budget, start) / start) + 1e-9) + 1)
+                          / per_decade)
+    return sorted({math.ceil(t / per_epoch - 1e-9) * per_epoch for t in grid})
 
 
 def evaluate_model(folder, x_train, x_test, train_size, method, budget, per_decade, dtype, mode, log):
@@ -72,6 +74,15 @@ def evaluate_model(folder, x_train, x_test, train_size, method, budget, per_deca
         with atomic_write(path, "w") as f:
             json.dump(rows, f)
     return [r for r in rows if r["samples"] <= max(budget, per_epoch)]
+
+
+def trained_samples(folder):
+    """Samples the model in ``folder`` has trained on so far (0 without a checkpoint)."""
+    path = os.path.join(folder, CHECKPOINT_FILE)
+    if not os.path.exists(path):
+        return 0
+    meta = load_checkpoint(path)[1]
+    return len(meta["history"]) * (meta["config"]["N"] // min(100, meta["config"]["N"])) * min(100, meta["config"]["N"])
 
 
 def plot(rows, sizes, path):
