@@ -158,3 +158,19 @@ def test_atomic_write_syncs_the_file_then_the_folder_after_the_rename(tmp_path, 
     # the file's data before the rename, the folder's entry after it
     assert synced == [("file", False), ("folder", True)]
     assert (tmp_path / "out.bin").read_bytes() == b"data"
+
+
+def test_atomic_write_gives_files_the_usual_permissions(tmp_path):
+    """mkstemp creates 0600 files; a checkpoint or picture should be readable like any other
+    file, and a replaced file keeps its mode."""
+    umask = os.umask(0o022)
+    try:
+        with atomic.atomic_write(tmp_path / "new.csv", "w") as f:
+            f.write("a")
+        assert stat.S_IMODE(os.stat(tmp_path / "new.csv").st_mode) == 0o644
+        os.chmod(tmp_path / "new.csv", 0o640)
+        with atomic.atomic_write(tmp_path / "new.csv", "w") as f:
+            f.write("b")
+        assert stat.S_IMODE(os.stat(tmp_path / "new.csv").st_mode) == 0o640
+    finally:
+        os.umask(umask)

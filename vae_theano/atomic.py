@@ -20,6 +20,7 @@ def atomic_write(path, mode="wb"):
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
     os.close(fd)
+    os.chmod(tmp, _permissions(path))  # mkstemp makes it 0600: give it the mode a plain open() would
     try:
         with open(tmp, mode) as f:  # f.name is the temporary path
             yield f
@@ -42,3 +43,13 @@ def fsync_folder(folder):
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _permissions(path):
+    """The mode of the file being replaced, or what open() gives a new file (0666 minus the umask)."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
