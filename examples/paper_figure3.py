@@ -28,7 +28,7 @@ from vae_theano.checkpoint import CHECKPOINT_FILE, load_checkpoint
 from vae_theano.datasets import load_mnist
 from vae_theano.evaluate import hmc_marginal_likelihood
 from vae_theano.experiment import cli
-from vae_theano.paper import METHODS, parse_list, run
+from vae_theano.paper import METHODS, parse_list, run, samples_per_epoch
 from vae_theano.plots import plot_paper_panels
 from vae_theano.run_folder import exclusive_run_folder
 from vae_theano.training import write_csv
@@ -57,7 +57,7 @@ def evaluate_model(folder, x_train, x_test, train_size, method, budget, per_deca
     if os.path.exists(path):
         with open(path) as f:
             rows = json.load(f)
-    per_epoch = (len(x_train) // min(100, len(x_train))) * min(100, len(x_train))
+    per_epoch = samples_per_epoch(len(x_train))
     for target in points(budget, per_decade, per_epoch):
         if any(r["samples"] == target for r in rows):
             continue
@@ -82,7 +82,7 @@ def trained_samples(folder):
     if not os.path.exists(path):
         return 0
     meta = load_checkpoint(path)[1]
-    return len(meta["history"]) * (meta["config"]["N"] // min(100, meta["config"]["N"])) * min(100, meta["config"]["N"])
+    return len(meta["history"]) * samples_per_epoch(meta["config"]["N"])
 
 
 def plot(rows, sizes, path):

@@ -7,7 +7,7 @@ import pytest
 from vae_theano import VAE
 from vae_theano import numpy_reference as ref
 from vae_theano.evaluate import hmc_marginal_likelihood, log_likelihood
-from vae_theano.hmc import PosteriorSampler, log_joint_function, transition
+from vae_theano.hmc import log_joint_function, transition
 from vae_theano.mcem import MCEM
 from vae_theano.wake_sleep import WakeSleep
 

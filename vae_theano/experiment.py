@@ -16,7 +16,7 @@ from . import plots
 from .checkpoint import CHECKPOINT_FILE, LATER_SETTINGS, CheckpointError, load_checkpoint
 from .datasets import load_freyface, load_mnist
 from .evaluate import lower_bound
-from .run_folder import RunFolderBusy, exclusive_run_folder
+from .run_folder import RunFolderBusy
 from .training import TrainingDiverged, train
 from .vae import VAE
 

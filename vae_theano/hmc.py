@@ -18,7 +18,8 @@ import numpy as np
 import pytensor
 import pytensor.tensor as pt
 
-LOG_2PI = float(np.log(2 * np.pi))
+from .vae import LOG_2PI
+
 _log_joint_functions = weakref.WeakKeyDictionary()
 
 

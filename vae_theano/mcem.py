@@ -17,9 +17,8 @@ import pytensor
 import pytensor.tensor as pt
 
 from .hmc import PosteriorSampler
+from .vae import ENCODER_PARAMS
 from .validation import check_batch, check_batches, check_epoch, check_positive_int
-
-ENCODER = ("W_xh", "b_xh", "W_hmu", "b_hmu", "W_hsigma", "b_hsigma")
 
 
 class MCEM:
@@ -46,7 +45,7 @@ class MCEM:
         vae = self.vae
         x, z, epoch = pt.matrix("x"), pt.matrix("z"), pt.scalar("epoch")
         _, logpxz = vae.decoder(x, z)
-        decoder = [name for name in vae.params if name not in ENCODER]
+        decoder = [name for name in vae.params if name not in ENCODER_PARAMS]
         grads = pytensor.grad(logpxz.mean(), [vae.params[n] for n in decoder])
         updates = vae.get_updates(dict(zip(decoder, grads)), epoch)
         return pytensor.function([x, z, epoch], logpxz.mean(), updates=updates, mode=vae.mode,

@@ -32,6 +32,13 @@ BATCH_SIZE = 100
 LAM = 1.0  # the N(0, I) prior on the weights
 
 
+def samples_per_epoch(N):
+    """Training samples in one epoch of N rows with the paper's minibatches (the last
+    partial batch is never visited, as in the original)."""
+    batch_size = min(BATCH_SIZE, N)
+    return N // batch_size * batch_size
+
+
 def paper_model(continuous, hidden, n_latent, x_train, learning_rate, dtype="float32", seed=42, mode=None):
     """A VAE with the paper's settings (tanh, Adagrad, bounded Gaussian mean, M = 100)."""
     return VAE(continuous, hidden, hidden, n_latent, x_train, batch_size=min(BATCH_SIZE, len(x_train)),
@@ -82,7 +89,7 @@ def run(folder, data, n_latent, hidden, method, budget, dtype, log, mode=None, s
     config = dict(n_latent=n_latent, hidden=hidden, method=method, dtype=dtype, N=len(x_train),
                   learning_rate=step_size, lam=LAM, seed=seed, activation="tanh", optimizer="adagrad",
                   bounded_mean=bool(continuous))
-    epochs = max(1, math.ceil(budget / (vae.n_batches * vae.batch_size)))
+    epochs = max(1, math.ceil(budget / samples_per_epoch(len(x_train))))
     history = train(vae, x_held, epochs, folder, config, seed=seed, log=lambda s: None, method=runner)
     return vae, runner, history[:epochs]
 

@@ -37,6 +37,7 @@ from .validation import (check_batch, check_batches, check_data, check_dtype, ch
 epsilon = 1e-8  # Adam's denominator guard, as in the original
 sigma_init = 0.01  # standard deviation of the initial weights
 LOG_2PI = float(np.log(2 * np.pi))  # a Python float: it takes the model's dtype, not float64
+ENCODER_PARAMS = ("W_xh", "b_xh", "W_hmu", "b_hmu", "W_hsigma", "b_hsigma")  # q(z|x); the rest is p(x|z)
 
 Bound = namedtuple("Bound", "logpx mu log_sigma z reconstructed_x logpxz KLD")
 Bound.__doc__ = """The symbolic pieces of the variational lower bound for a batch x: (batch, D).
@@ -376,13 +377,13 @@ class VAE:
                                  updates=[(var, final[-1]) for var, final in zip(state, finals)],
                                  on_unused_input="ignore")  # epoch, under "step"
 
-    def noise(self, rows, samples=None):
-        """eps ~ N(0, I) of shape (rows, n_latent), or (samples, rows, n_latent), from srng."""
-        size = (rows, self.n_latent) if samples is None else (samples, rows, self.n_latent)
-        return self.srng.get_value(borrow=True).normal(0.0, 1.0, size=size).astype(self.dtype)
+    def noise(self, *shape):
+        """eps ~ N(0, I) of shape (*shape, n_latent), drawn from srng's generator."""
+        return self.srng.get_value(borrow=True).normal(0.0, 1.0, size=(*shape, self.n_latent)).astype(self.dtype)
 
-    def _bound_noise(self, rows):
-        return self.noise(rows, None if self.n_samples == 1 else self.n_samples)
+    def _bound_noise(self, rows, *steps):
+        """The training bound's noise for ``rows`` rows, (*steps, [L,] rows, n_latent)."""
+        return self.noise(*steps, *(() if self.n_samples == 1 else (self.n_samples,)), rows)
 
     # -- the compiled functions, with their inputs checked --------------------
 
@@ -406,10 +407,7 @@ class VAE:
         if self._update_batches is None:
             with pytensor.config.change_flags(floatX=self.dtype), announce_compilation():
                 self._update_batches = self.create_update_batches()
-        samples = None if self.n_samples == 1 else self.n_samples
-        size = (len(batches), self.batch_size, self.n_latent) if samples is None else \
-            (len(batches), samples, self.batch_size, self.n_latent)
-        eps = self.srng.get_value(borrow=True).normal(0.0, 1.0, size=size).astype(self.dtype)
+        eps = self._bound_noise(self.batch_size, len(batches))
         return self._update_batches(*self._rows.sequence_args(batches), eps, epoch)
 
     def likelihood(self, x):

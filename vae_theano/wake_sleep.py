@@ -19,10 +19,9 @@ import numpy as np
 import pytensor
 import pytensor.tensor as pt
 
+from .vae import ENCODER_PARAMS
+from .vae import LOG_2PI
 from .validation import check_batch, check_batches, check_epoch
-
-ENCODER = ("W_xh", "b_xh", "W_hmu", "b_hmu", "W_hsigma", "b_hsigma")
-LOG_2PI = float(np.log(2 * np.pi))
 
 
 class WakeSleep:
@@ -46,15 +45,15 @@ class WakeSleep:
         mu, log_sigma = vae.encoder(x)
         z = pytensor.gradient.disconnected_grad(vae.sampler(mu, log_sigma, eps))
         _, logpxz = vae.decoder(x, z)
-        decoder = [name for name in vae.params if name not in ENCODER]
+        decoder = [name for name in vae.params if name not in ENCODER_PARAMS]
         wake = pytensor.grad(logpxz.mean(), [vae.params[n] for n in decoder])
         # sleep: the encoder learns to recover the dream's z from the dream
         x_dream = pytensor.gradient.disconnected_grad(self.dream(z_dream, dream_noise))
         mu_d, log_sigma_d = vae.encoder(x_dream)
         log_q = (-0.5 * LOG_2PI - 0.5 * log_sigma_d
                  - 0.5 * (z_dream - mu_d) ** 2 / pt.exp(log_sigma_d)).sum(axis=1)
-        sleep = pytensor.grad(log_q.mean(), [vae.params[n] for n in ENCODER])
-        updates = vae.get_updates({**dict(zip(decoder, wake)), **dict(zip(ENCODER, sleep))}, epoch)
+        sleep = pytensor.grad(log_q.mean(), [vae.params[n] for n in ENCODER_PARAMS])
+        updates = vae.get_updates({**dict(zip(decoder, wake)), **dict(zip(ENCODER_PARAMS, sleep))}, epoch)
         return pytensor.function([x, eps, z_dream, dream_noise, epoch], bound.logpx, updates=updates,
                                  mode=vae.mode, name="wake_sleep", on_unused_input="ignore")
 
