@@ -135,6 +135,34 @@ def test_crash_mid_epoch_and_mid_save_then_resume(mnist_dir, tmp_path, monkeypat
     assert strip(resumed) == strip(straight)
 
 
+def test_checkpoint_every_writes_less_often_and_resumes_exactly(tmp_path, monkeypatch):
+    """checkpoint_every=1e9: one write, after the last epoch; the run resumes from it to the
+    same numbers as a run that wrote after every epoch."""
+    from vae_theano import training
+    x = np.random.RandomState(0).normal(0.5, 0.2, (200, 12))
+    config = {"what": "checkpoint_every"}
+    build = lambda: VAE(True, 8, 8, 2, x, batch_size=20, dtype="float64")
+    writes = []
+    save = training.save_checkpoint
+    monkeypatch.setattr(training, "save_checkpoint",
+                        lambda path, vae, meta, *a: (writes.append(len(meta["history"])), save(path, vae, meta, *a)))
+    sparse = build()
+    train(sparse, x[:50], 3, tmp_path / "sparse", config, log=lambda s: None, checkpoint_every=1e9)
+    assert writes == [3]
+    assert [r["epoch"] for r in read_history(tmp_path / "sparse" / "history.csv")] == [1, 2, 3]
+    writes.clear()
+    resumed = build()
+    history = train(resumed, x[:50], 5, tmp_path / "sparse", config, log=lambda s: None, checkpoint_every=1e9)
+    assert writes == [5]
+    straight = build()
+    straight_history = train(straight, x[:50], 5, tmp_path / "straight", config, log=lambda s: None)
+    assert writes == [5, 1, 2, 3, 4, 5]
+    assert [(r["train_bound"], r["valid_bound"]) for r in history] == \
+        [(r["train_bound"], r["valid_bound"]) for r in straight_history]
+    for key, value in straight.get_state().items():
+        np.testing.assert_array_equal(resumed.get_state()[key], value, err_msg=key)
+
+
 def test_truncated_checkpoint_is_detected(mnist_dir, tmp_path):
     out = tmp_path / "run"
     run_mnist(mnist_dir, out, "--epochs", "1")

@@ -30,6 +30,7 @@ METHODS = ("aevb", "wake-sleep", "mcem")
 STEP_SIZES = (0.01, 0.02, 0.1)
 BATCH_SIZE = 100
 LAM = 1.0  # the N(0, I) prior on the weights
+CHECKPOINT_EVERY = 30.0  # seconds; the 1,000-image set's epochs are 10 steps
 
 
 def samples_per_epoch(N):
@@ -90,7 +91,8 @@ def run(folder, data, n_latent, hidden, method, budget, dtype, log, mode=None, s
                   learning_rate=step_size, lam=LAM, seed=seed, activation="tanh", optimizer="adagrad",
                   bounded_mean=bool(continuous))
     epochs = max(1, math.ceil(budget / samples_per_epoch(len(x_train))))
-    history = train(vae, x_held, epochs, folder, config, seed=seed, log=lambda s: None, method=runner)
+    history = train(vae, x_held, epochs, folder, config, seed=seed, log=lambda s: None, method=runner,
+                    checkpoint_every=CHECKPOINT_EVERY)
     return vae, runner, history[:epochs]
 
 

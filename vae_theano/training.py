@@ -4,7 +4,8 @@ Each epoch: shuffle the order of the batches with a seeded generator, run
 ``vae.update(batch, epoch)`` for each (through ``vae.update_batches``, a tenth
 of the epoch per compiled call), record the mean training bound and the
 seconds taken, evaluate the validation bound, and write a checkpoint and
-``history.csv`` into the run folder. Running the same thing again resumes from
+``history.csv`` into the run folder (after every epoch, or every
+``checkpoint_every`` seconds where epochs take milliseconds). Running the same thing again resumes from
 the checkpoint and ends with exactly the numbers of an uninterrupted run.
 """
 
@@ -32,7 +33,8 @@ class TrainingDiverged(RuntimeError):
     """The bound became NaN or infinite; the last good checkpoint is kept."""
 
 
-def train(vae, x_valid, epochs, out, config, seed=0, fresh=False, binarize=None, log=print, method=None):
+def train(vae, x_valid, epochs, out, config, seed=0, fresh=False, binarize=None, log=print, method=None,
+          checkpoint_every=0.0):
     """Train ``vae`` up to ``epochs`` epochs, checkpointing into the folder ``out``.
 
     x_valid: (n, D) held-out rows for the validation bound.
@@ -46,6 +48,12 @@ def train(vae, x_valid, epochs, out, config, seed=0, fresh=False, binarize=None,
         method on the same model (``wake_sleep.WakeSleep``, ``mcem.MCEM``): an
         object with ``update_batches(batches, epoch)``, and ``get_state`` /
         ``set_state`` when it has state of its own (kept in the checkpoint).
+    checkpoint_every: write the checkpoint and history.csv after an epoch only when
+        at least this many seconds have passed since the last write (and always
+        after the last epoch). 0 writes after every epoch. The writes grow with the
+        history (every row is in both files), so a run of thousands of
+        millisecond epochs (the paper's 1,000-image set) spends more time writing
+        than training without it; a crash then loses at most that much training.
     Returns the history: a list of {epoch, train_bound, valid_bound, seconds}.
 
     The run holds ``out``'s lock throughout (``run_folder``): a second run into
@@ -53,10 +61,10 @@ def train(vae, x_valid, epochs, out, config, seed=0, fresh=False, binarize=None,
     checkpoint, the one source of truth, whenever a run resumes.
     """
     with exclusive_run_folder(out):
-        return _train(vae, x_valid, epochs, out, config, seed, fresh, binarize, log, method)
+        return _train(vae, x_valid, epochs, out, config, seed, fresh, binarize, log, method, checkpoint_every)
 
 
-def _train(vae, x_valid, epochs, out, config, seed, fresh, binarize, log, method):
+def _train(vae, x_valid, epochs, out, config, seed, fresh, binarize, log, method, checkpoint_every):
     step = (method or vae).update_batches
     method_state = getattr(method, "get_state", None)
     path = os.path.join(out, CHECKPOINT_FILE)
@@ -83,6 +91,7 @@ def _train(vae, x_valid, epochs, out, config, seed, fresh, binarize, log, method
         write_history(os.path.join(out, HISTORY_FILE), history)
         log(f"resuming {out} after epoch {len(history)}")
 
+    last_save = time.perf_counter()
     for epoch in range(len(history) + 1, epochs + 1):
         begin = time.perf_counter()
         if grey is not None:
@@ -109,11 +118,13 @@ def _train(vae, x_valid, epochs, out, config, seed, fresh, binarize, log, method
         valid_bound = lower_bound(vae, x_valid)
         history.append(dict(epoch=epoch, train_bound=train_bound, valid_bound=valid_bound,
                             seconds=seconds))
-        save_checkpoint(path, vae, dict(config=config, history=history,
-                                        shuffle_rng=shuffle_rng.bit_generator.state,
-                                        binarize_rng=binarize_rng.bit_generator.state),
-                        method_state() if method_state else None)
-        write_history(os.path.join(out, HISTORY_FILE), history)
+        if epoch == epochs or time.perf_counter() - last_save >= checkpoint_every:
+            save_checkpoint(path, vae, dict(config=config, history=history,
+                                            shuffle_rng=shuffle_rng.bit_generator.state,
+                                            binarize_rng=binarize_rng.bit_generator.state),
+                            method_state() if method_state else None)
+            write_history(os.path.join(out, HISTORY_FILE), history)
+            last_save = time.perf_counter()
         log(f"epoch {epoch:3d}/{epochs}  train {train_bound:9.3f}  valid {valid_bound:9.3f}  "
             f"{seconds:6.2f} s  {vae.n_batches * vae.batch_size / seconds:7.0f} img/s")
     return history
