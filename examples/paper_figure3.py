@@ -38,7 +38,6 @@ from vae_theano.training import write_csv
 HIDDEN, N_Z, EVALUATED = 100, 3, 1000
 FIELDS = ("train_size", "method", "samples", "train_loglik", "test_loglik", "estimator")
 ROWS_FILE = "figure3_rows.json"
-ESTIMATOR = "hmc-4-chains"  # the estimates of an older estimator ("hmc": one chain) are not mixed in
 
 
 def points(budget, per_decade, per_epoch):
@@ -52,14 +51,19 @@ def points(budget, per_decade, per_epoch):
     return sorted({math.ceil(t / per_epoch - 1e-9) * per_epoch for t in grid})
 
 
-def evaluate_model(folder, x_train, x_test, train_size, method, budget, per_decade, dtype, mode, log):
+def evaluate_model(folder, x_train, x_test, train_size, method, budget, per_decade, dtype, mode, log,
+                   chains=4, prior_starts=1000):
     """Train to each point in turn and estimate log p(x) there; rows kept in the folder, so a
-    rerun neither trains nor evaluates twice."""
+    rerun neither trains nor evaluates twice. Rows of another estimator (an older one, "hmc",
+    had one chain per image) are not mixed in."""
+    estimator = f"hmc-{chains}-chains"
+    estimate = lambda vae, x: float(np.mean(hmc_marginal_likelihood(vae, x, chains=chains,
+                                                                    prior_starts=prior_starts)))
     path = os.path.join(folder, ROWS_FILE)
     rows = []
     if os.path.exists(path):
         with open(path) as f:
-            rows = [r for r in json.load(f) if r["estimator"] == ESTIMATOR]
+            rows = [r for r in json.load(f) if r["estimator"] == estimator]
     per_epoch = samples_per_epoch(len(x_train))
     trained = trained_samples(folder)
     for target in points(budget, per_decade, per_epoch):
@@ -73,9 +77,8 @@ def evaluate_model(folder, x_train, x_test, train_size, method, budget, per_deca
         vae, _, history = run(folder, (x_train, x_test[:100], False), N_Z, HIDDEN, method, target, dtype,
                               log, mode=mode)
         rows.append(dict(train_size=train_size, method=method, samples=len(history) * per_epoch,
-                         train_loglik=float(np.mean(hmc_marginal_likelihood(vae, x_train[:EVALUATED]))),
-                         test_loglik=float(np.mean(hmc_marginal_likelihood(vae, x_test[:EVALUATED]))),
-                         estimator=ESTIMATOR))
+                         train_loglik=estimate(vae, x_train[:EVALUATED]), test_loglik=estimate(vae, x_test[:EVALUATED]),
+                         estimator=estimator))
         log(f"  {rows[-1]['samples']:,} samples: log p(x) train {rows[-1]['train_loglik']:.2f}, "
             f"test {rows[-1]['test_loglik']:.2f}")
         with atomic_write(path, "w") as f:
@@ -111,6 +114,9 @@ def main(argv=None):
     p.add_argument("--train-sizes", default="1000,50000", help="comma-separated training-set sizes")
     p.add_argument("--methods", default="aevb,wake-sleep,mcem", help="comma-separated: aevb, wake-sleep, mcem")
     p.add_argument("--points-per-decade", type=int, default=4, help="evaluations per factor of 10 in samples")
+    p.add_argument("--chains", type=int, default=4, help="HMC chains per image for the log p(x) estimate")
+    p.add_argument("--prior-starts", type=int, default=1000,
+                   help="prior draws among which the chains' starting points are chosen")
     p.add_argument("--mcem-max-size", type=int, default=1000,
                    help="run MCEM only on training sets up to this size (the paper: it cannot run "
                         "efficiently on the full set)")
@@ -124,6 +130,9 @@ def main(argv=None):
         sizes = [int(s) for s in args.train_sizes.split(",")]
     except ValueError:
         raise ValueError(f"--train-sizes must be whole numbers, got {args.train_sizes!r}") from None
+    if args.chains < 1 or not 0 <= args.chains - 1 <= args.prior_starts:
+        raise ValueError(f"--chains must be at least 1 and at most --prior-starts + 1, "
+                         f"got {args.chains} and {args.prior_starts}")
     rows = []
     with exclusive_run_folder(args.out):  # one run per folder, checked before the data loads
         (x_all, _), _, (x_test, _) = load_mnist(args.data)
@@ -134,7 +143,8 @@ def main(argv=None):
             folder = os.path.join(args.out, f"n{size}_{method}")
             print(f"{size:,} training images, {method}: up to {args.budget:.3g} samples in {folder}", flush=True)
             rows += evaluate_model(folder, x_all[:size], x_test, size, method, args.budget,
-                                   args.points_per_decade, args.dtype, args.mode, print)
+                                   args.points_per_decade, args.dtype, args.mode, print,
+                                   args.chains, args.prior_starts)
         write_csv(rows, FIELDS, os.path.join(args.out, "figure3.csv"))
         plot(rows, sizes, os.path.join(args.out, "figure3.png"))
     print(f"wrote {os.path.join(args.out, 'figure3.csv')} and figure3.png")

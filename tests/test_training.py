@@ -273,12 +273,12 @@ def test_figure3_example(mnist_dir, tmp_path):
     import paper_figure3
 
     out = tmp_path / "fig3"
-    args = ["--data", str(mnist_dir), "--out", str(out), "--dtype", "float64"]
+    args = ["--data", str(mnist_dir), "--out", str(out), "--dtype", "float64", "--chains", "2", "--prior-starts", "50"]
     rows = paper_figure3.main(["--budget", "400", "--train-sizes", "100", *args])
     assert {(r["train_size"], r["method"]) for r in rows} == {(100, m) for m in ("aevb", "wake-sleep", "mcem")}
     # 100 * 10^(k/4) samples, rounded up to epochs of 100: 100, 178, 316 -> 100, 200, 400
     assert [r["samples"] for r in rows if r["train_size"] == 100 and r["method"] == "mcem"] == [100, 200, 400]
-    assert all(r["estimator"] == "hmc-4-chains" and np.isfinite(r["train_loglik"]) and r["test_loglik"] < 0
+    assert all(r["estimator"] == "hmc-2-chains" and np.isfinite(r["train_loglik"]) and r["test_loglik"] < 0
                for r in rows)
     text = (out / "figure3.csv").read_text().splitlines()
     assert text[0] == "train_size,method,samples,train_loglik,test_loglik,estimator" and len(text) == len(rows) + 1
@@ -292,4 +292,6 @@ def test_figure3_example(mnist_dir, tmp_path):
     (out / "n100_aevb" / paper_figure3.ROWS_FILE).write_text(
         '[{"train_size": 100, "method": "aevb", "samples": 100, "train_loglik": 0, "test_loglik": 0, "estimator": "hmc"}]')
     redone = paper_figure3.main(["--budget", "400", "--train-sizes", "100", "--methods", "aevb", *args])
-    assert [r["samples"] for r in redone] == [400] and redone[0]["estimator"] == "hmc-4-chains"
+    assert [r["samples"] for r in redone] == [400] and redone[0]["estimator"] == "hmc-2-chains"
+    with pytest.raises(ValueError, match="--chains must be at least 1 and at most --prior-starts \\+ 1, got 5 and 3"):
+        paper_figure3.main([*args, "--chains", "5", "--prior-starts", "3"])
