@@ -229,6 +229,18 @@ def test_figure2_example(mnist_dir, frey_dir, tmp_path, monkeypatch):
     assert [r["samples"] for r in more if r["method"] == "aevb"] == [200, 400, 600]  # continued
     assert more[:2] == [r for r in rows if r["dataset"] == "mnist" and r["n_z"] == 2 and r["method"] == "aevb"]
 
+    # Figures 4 and 5 from the same folders: the N_z = 2 models are figure 2's, N_z = 5 is trained anew.
+    import paper_figures45
+
+    monkeypatch.setattr(paper_figures45, "SAMPLED_LATENTS", (2, 5))
+    before = (out / "mnist_nz2_aevb" / "checkpoint.npz").read_bytes()
+    figure4, figure5 = paper_figures45.main(["--budget", "400", *args])
+    assert (out / "mnist_nz2_aevb" / "checkpoint.npz").read_bytes() == before
+    assert os.path.exists(out / "mnist_nz5_aevb" / "checkpoint.npz")
+    manifolds, samples = matplotlib.image.imread(figure4), matplotlib.image.imread(figure5)
+    assert manifolds.shape[:2] == (640, 1200) and samples.shape[:2] == (440, 800)
+    assert manifolds[..., :3].std() > 0.05 and samples[..., :3].std() > 0.05  # pictures, not blank
+
 
 def test_dynamic_binarisation_redraws_every_epoch_and_resumes_exactly(mnist_dir, tmp_path):
     vae, straight = run_mnist(mnist_dir, tmp_path / "straight", "--binarize", "dynamic", "--epochs", "3")

@@ -76,16 +76,27 @@ def plot_reconstructions(x, reconstructed, image_shape, path, columns=10):
     return _save(fig, path)
 
 
-def plot_manifold(decode, image_shape, path, n=20):
-    """The learned 2-D manifold: decode(z) on an n x n grid of z = Phi^-1(quantiles).
-
-    As figure 4 of Kingma & Welling: the grid is evenly spaced in the prior's
-    cumulative probability, so each image covers equal prior mass.
-    """
+def manifold_grid(n=20):
+    """(n * n, 2) points z = Phi^-1(quantiles), rows top to bottom, as figure 4 of Kingma &
+    Welling: evenly spaced in the prior's cumulative probability, so that each image of
+    the manifold covers equal prior mass."""
     quantiles = norm.ppf(np.linspace(0.5 / n, 1 - 0.5 / n, n))
-    z = np.array([[zx, zy] for zy in quantiles[::-1] for zx in quantiles])
+    return np.array([[zx, zy] for zy in quantiles[::-1] for zx in quantiles])
+
+
+def plot_manifold(decode, image_shape, path, n=20):
+    """The learned 2-D manifold: decode(z) on the n x n ``manifold_grid``."""
     fig, ax = plt.subplots(figsize=SIZE)
-    _show(ax, tile(np.clip(decode(z), 0, 1), image_shape, n), "Learned 2-D manifold")
+    _show(ax, tile(np.clip(decode(manifold_grid(n)), 0, 1), image_shape, n), "Learned 2-D manifold")
+    return _save(fig, path)
+
+
+def plot_image_panels(panels, path, panel_size=4.0):
+    """Side by side, one panel per ``(title, images (n, H*W) in [0, 1], image_shape, columns)``."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(panel_size * len(panels), panel_size + 0.4), squeeze=False)
+    for ax, (title, images, image_shape, columns) in zip(axes[0], panels):
+        _show(ax, tile(np.clip(images, 0, 1), image_shape, columns), title)
+    fig.tight_layout()
     return _save(fig, path)
 
 
