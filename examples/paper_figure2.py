@@ -2,6 +2,7 @@
 
     python examples/paper_figure2.py --budget 1e7                     # MNIST and Frey Face, both methods
     python examples/paper_figure2.py --datasets mnist --methods aevb --budget 1e6
+    python examples/paper_figure2.py --budget mnist=1e7,frey=5e6     # a budget per data set
 
 The paper's settings (vae_theano/paper.py): tanh units, 500 hidden units for
 MNIST and 200 for Frey Face, M = 100, Adagrad with the step size chosen from
@@ -32,6 +33,20 @@ METHODS = ("aevb", "wake-sleep")
 FIELDS = ("dataset", "n_z", "method", "samples", "train_bound", "test_bound")
 
 
+def parse_budget(text, datasets):
+    """--budget: one number for every data set, or "name=number,..." naming each of ``datasets``."""
+    try:
+        if "=" not in text:
+            return dict.fromkeys(datasets, float(text))
+        budgets = {name.strip(): float(value) for name, value in (item.split("=") for item in text.split(","))}
+    except ValueError:
+        raise ValueError(f"--budget: a number or name=number,..., got {text!r}") from None
+    missing = [d for d in datasets if d not in budgets]
+    if missing or any(b <= 0 for b in budgets.values()):
+        raise ValueError(f"--budget {text!r}: needs a positive number for {', '.join(datasets)}")
+    return budgets
+
+
 def load(name, data):
     """(x_train, x_held, continuous): MNIST's test set; Frey Face's last 465 faces."""
     if name == "mnist":
@@ -57,7 +72,8 @@ def plot(rows, datasets, path):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--budget", type=float, default=1e7, help="training samples evaluated per model")
+    p.add_argument("--budget", default="1e7",
+                   help="training samples evaluated per model: a number, or one per data set (mnist=1e7,frey=5e6)")
     p.add_argument("--datasets", default="mnist,frey", help="comma-separated: mnist, frey")
     p.add_argument("--methods", default="aevb,wake-sleep", help="comma-separated: aevb, wake-sleep")
     p.add_argument("--latents", default=None, help="comma-separated N_z to run (default: the paper's)")
@@ -68,6 +84,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     datasets = parse_list(args.datasets, SETUPS, "--datasets")
     methods = parse_list(args.methods, METHODS, "--methods")
+    budgets = parse_budget(args.budget, datasets)
     only = None if args.latents is None else {int(n) for n in args.latents.split(",")}
     jobs = [(d, n_z, m) for d in datasets for n_z in SETUPS[d]["latents"] if only is None or n_z in only
             for m in methods]
@@ -76,8 +93,8 @@ def main(argv=None):
         data = {d: load(d, args.data) for d in datasets}
         for name, n_z, method in tqdm(jobs, desc="figure 2", unit="model", disable=None):
             folder = os.path.join(args.out, f"{name}_nz{n_z}_{method}")
-            print(f"{name}, N_z = {n_z}, {method}: up to {args.budget:.3g} samples in {folder}", flush=True)
-            vae, _, history = run(folder, data[name], n_z, SETUPS[name]["hidden"], method, args.budget,
+            print(f"{name}, N_z = {n_z}, {method}: up to {budgets[name]:.3g} samples in {folder}", flush=True)
+            vae, _, history = run(folder, data[name], n_z, SETUPS[name]["hidden"], method, budgets[name],
                                   args.dtype, print, mode=args.mode)
             per_epoch = vae.n_batches * vae.batch_size
             rows += [dict(dataset=name, n_z=n_z, method=method, samples=h["epoch"] * per_epoch,

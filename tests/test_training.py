@@ -225,10 +225,14 @@ def test_figure2_example(mnist_dir, frey_dir, tmp_path, monkeypatch):
     text = (out / "figure2.csv").read_text().splitlines()
     assert text[0] == "dataset,n_z,method,samples,train_bound,test_bound" and len(text) == 13
     assert paper_figure2.main(["--budget", "400", "--latents", "2", *args]) == rows  # nothing left to train
-    more = paper_figure2.main(["--budget", "600", "--datasets", "mnist", "--latents", "2", *args])
+    more = paper_figure2.main(["--budget", "mnist=600", "--datasets", "mnist", "--latents", "2", *args])
     assert [r["samples"] for r in more if r["method"] == "aevb"] == [200, 400, 600]  # continued
     assert more[:2] == [r for r in rows if r["dataset"] == "mnist" and r["n_z"] == 2 and r["method"] == "aevb"]
 
+    with pytest.raises(ValueError, match="--budget 'mnist=600': needs a positive number for mnist, frey"):
+        paper_figure2.main(["--budget", "mnist=600", *args])
+    with pytest.raises(ValueError, match="--budget: a number or name=number"):
+        paper_figure2.main(["--budget", "lots", *args])
     # Figures 4 and 5 from the same folders: the N_z = 2 models are figure 2's, N_z = 5 is trained anew.
     import paper_figures45
 
