@@ -10,10 +10,13 @@ MNIST and 200 for Frey Face, M = 100, Adagrad with the step size chosen from
 Frey Face with N_z in {2, 5, 10, 20}. Each model trains in a folder of its
 own under --out; running again with a bigger --budget continues every model.
 Writes figure2.csv (dataset, n_z, method, samples, train_bound, test_bound)
-and figure2.png (one panel per N_z, log x axis, both methods in each panel).
+and figure2.png (one panel per N_z, log x axis, both methods in each panel),
+from every model's epochs thinned to --rows-per-decade on the log axis (10^7
+samples are 6,667 epochs of Frey Face); each model's history.csv has them all.
 """
 
 import argparse
+import math
 import os
 
 from tqdm import tqdm
@@ -47,6 +50,17 @@ def parse_budget(text, datasets):
     return budgets
 
 
+def thinned(rows, per_decade):
+    """The rows (in order of samples) whose floor(per_decade * log10(samples)) is new, and the last."""
+    kept, last_bin = [], None
+    for i, row in enumerate(rows):
+        bin_ = int(per_decade * math.log10(row["samples"]) + 1e-9)
+        if bin_ != last_bin or i == len(rows) - 1:
+            kept.append(row)
+            last_bin = bin_
+    return kept
+
+
 def load(name, data):
     """(x_train, x_held, continuous): MNIST's test set; Frey Face's last 465 faces."""
     if name == "mnist":
@@ -76,6 +90,8 @@ def main(argv=None):
                    help="training samples evaluated per model: a number, or one per data set (mnist=1e7,frey=5e6)")
     p.add_argument("--datasets", default="mnist,frey", help="comma-separated: mnist, frey")
     p.add_argument("--methods", default="aevb,wake-sleep", help="comma-separated: aevb, wake-sleep")
+    p.add_argument("--rows-per-decade", type=int, default=50,
+                   help="epochs kept in figure2.csv per factor of 10 in samples")
     p.add_argument("--latents", default=None, help="comma-separated N_z to run (default: the paper's)")
     p.add_argument("--data", default=None, help="data file or folder (default: as the loaders search)")
     p.add_argument("--out", default="runs/figure2", help="folder for the runs, figure2.csv and figure2.png")
@@ -97,8 +113,9 @@ def main(argv=None):
             vae, _, history = run(folder, data[name], n_z, SETUPS[name]["hidden"], method, budgets[name],
                                   args.dtype, print, mode=args.mode)
             per_epoch = vae.n_batches * vae.batch_size
-            rows += [dict(dataset=name, n_z=n_z, method=method, samples=h["epoch"] * per_epoch,
-                          train_bound=h["train_bound"], test_bound=h["valid_bound"]) for h in history]
+            rows += thinned([dict(dataset=name, n_z=n_z, method=method, samples=h["epoch"] * per_epoch,
+                                  train_bound=h["train_bound"], test_bound=h["valid_bound"]) for h in history],
+                            args.rows_per_decade)
             print(f"  {rows[-1]['samples']:,} samples: train {rows[-1]['train_bound']:.2f}, "
                   f"test {rows[-1]['test_bound']:.2f}", flush=True)
         write_csv(rows, FIELDS, os.path.join(args.out, "figure2.csv"))

@@ -233,6 +233,8 @@ def test_figure2_example(mnist_dir, frey_dir, tmp_path, monkeypatch):
         paper_figure2.main(["--budget", "mnist=600", *args])
     with pytest.raises(ValueError, match="--budget: a number or name=number"):
         paper_figure2.main(["--budget", "lots", *args])
+    rows = [dict(samples=s) for s in range(100, 1001, 100)]
+    assert [r["samples"] for r in paper_figure2.thinned(rows, 4)] == [100, 200, 400, 600, 1000]
     # Figures 4 and 5 from the same folders: the N_z = 2 models are figure 2's, N_z = 5 is trained anew.
     import paper_figures45
 
