@@ -31,18 +31,20 @@ SAMPLED_LATENTS = (2, 5, 10, 20)
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--budget", type=float, default=1e7, help="training samples evaluated per model")
+    p.add_argument("--budget", default="1e7",
+                   help="training samples evaluated per model: a number, or one per data set (mnist=1e7,frey=5e6)")
     p.add_argument("--data", default=None, help="data file or folder (default: as the loaders search)")
     p.add_argument("--out", default="runs/figure2", help="figure 2's folder: the models, figure4.png, figure5.png")
     p.add_argument("--dtype", default="float32", choices=["float32", "float64"], help="precision")
     p.add_argument("--mode", default=None, help="PyTensor backend (default C)")
     p.add_argument("--seed", type=int, default=0, help="seeds the draws z ~ p(z) of figure 5")
     args = p.parse_args(argv)
+    budgets = paper_figure2.parse_budget(args.budget, SHAPES)
 
     def model(name, n_z):
-        print(f"{name}, N_z = {n_z}, aevb: up to {args.budget:.3g} samples", flush=True)
+        print(f"{name}, N_z = {n_z}, aevb: up to {budgets[name]:.3g} samples", flush=True)
         folder = os.path.join(args.out, f"{name}_nz{n_z}_aevb")
-        return run(folder, data[name], n_z, paper_figure2.SETUPS[name]["hidden"], "aevb", args.budget,
+        return run(folder, data[name], n_z, paper_figure2.SETUPS[name]["hidden"], "aevb", budgets[name],
                    args.dtype, print, mode=args.mode)[0]
 
     with exclusive_run_folder(args.out):  # one run per folder, checked before the data loads
