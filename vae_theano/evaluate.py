@@ -111,12 +111,11 @@ def hmc_marginal_likelihood(vae, x, n_samples=50, leapfrog_steps=4, seed=0, burn
     sampler = PosteriorSampler(vae, rows, z0.reshape(-1, vae.n_latent), leapfrog_steps)
     for _ in range(burn_in):
         sampler.step(rng)
-    log_joint = log_joint_function(vae)
     fit, fit_log_joint = [], []
     for _ in range(n_samples):
         sampler.step(rng, adapt=False)
         fit.append(sampler.z.astype(np.float64))
-        fit_log_joint.append(np.asarray(log_joint(rows, sampler.z)[0], dtype=np.float64))
+        fit_log_joint.append(sampler.log_p)
     fit = np.stack(fit)  # (L, N * chains, k)
     mean = fit.mean(axis=0)
     centred = fit - mean
@@ -137,7 +136,7 @@ def hmc_marginal_likelihood(vae, x, n_samples=50, leapfrog_steps=4, seed=0, burn
     for _ in range(n_samples):
         sampler.step(rng, adapt=False)
         z = sampler.z.astype(np.float64)
-        log_ratios.append(log_q(z)[chosen] - np.asarray(log_joint(rows, sampler.z)[0], dtype=np.float64)[chosen])
+        log_ratios.append(log_q(z)[chosen] - sampler.log_p[chosen])
     return -log_mean_exp(np.array(log_ratios), axis=0)
 
 

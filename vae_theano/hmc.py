@@ -43,6 +43,7 @@ class PosteriorSampler:
     ``step(rng, adapt=True)`` makes one transition of ``leapfrog_steps``
     leapfrog steps for every chain; with ``adapt`` each chain's log step size
     moves by ``adaptation_rate * (acceptance probability - target_acceptance)``.
+    After a step, ``log_p`` (n,) is log p(x, z) at the chains' states (float64).
     """
 
     def __init__(self, vae, x, z, leapfrog_steps, step_size=0.1, target_acceptance=0.9,
@@ -60,7 +61,7 @@ class PosteriorSampler:
         """One HMC transition of every chain; returns the rows' acceptance (n,) booleans."""
         momentum = rng.standard_normal(self.z.shape)
         uniform = rng.random(len(self.z))
-        self.z, accepted, probability = transition(
+        self.z, accepted, probability, self.log_p = transition(
             lambda z: self.log_joint(self.x, z.astype(self.dtype)), self.z, self.step_size,
             self.leapfrog_steps, momentum, uniform)
         self.z = self.z.astype(self.dtype)
@@ -73,7 +74,8 @@ def transition(log_joint, z, step_size, leapfrog_steps, momentum, uniform):
     """One HMC transition per row of z (n, k) on log_joint(z) -> (log p (n,), gradient (n, k)).
 
     Leapfrog with per-row step sizes (n,), then the Metropolis test against
-    uniform (n,). Returns (z', accepted (n,), min(1, acceptance ratio) (n,)).
+    uniform (n,). Returns (z', accepted (n,), min(1, acceptance ratio) (n,),
+    log_joint at z' (n,): the trajectory already computed it).
     """
     eps = step_size[:, None]
     log_p0, gradient = (np.asarray(a, dtype=np.float64) for a in log_joint(z))
@@ -86,4 +88,5 @@ def transition(log_joint, z, step_size, leapfrog_steps, momentum, uniform):
     log_ratio = (log_p - 0.5 * np.sum(p ** 2, axis=1)) - (log_p0 - 0.5 * np.sum(momentum ** 2, axis=1))
     log_ratio = np.where(np.isfinite(log_ratio), log_ratio, -np.inf)  # a diverged trajectory is rejected
     accepted = np.log(uniform) < log_ratio
-    return np.where(accepted[:, None], z_new, z), accepted, np.exp(np.minimum(log_ratio, 0.0))
+    return (np.where(accepted[:, None], z_new, z), accepted, np.exp(np.minimum(log_ratio, 0.0)),
+            np.where(accepted, log_p, log_p0))
