@@ -22,8 +22,13 @@ are shared and noisy, and drift by 30 % within minutes). The five:
 
 Output (stable): one row per mode and dtype with compile_cold_s,
 compile_warm_s (building the model: its four functions), the medians over
-both processes' rounds of each of the five (seconds per epoch), and the
-ratios update_batches/floor, update_batches/jax_scan and update/numpy.
+both processes' rounds of each of the five (seconds per epoch), the
+ratios update_batches/floor, update_batches/jax_scan and update/numpy, and
+the OpenBLAS kernels the model's C code ran (``backend.blas_core``).
+
+OpenBLAS picks its kernels when it loads, from the CPU or from the
+environment variable OPENBLAS_CORETYPE, which this benchmark leaves as it
+finds it: the model, the floor and the NumPy step run the same kernels.
 """
 
 import argparse
@@ -125,6 +130,9 @@ def measure(args):
         vae = VAE(False, SIZES["hu_encoder"], SIZES["hu_decoder"], SIZES["n_latent"], x,
                   batch_size=SIZES["batch_size"], mode=args.mode, dtype=args.dtype)
         result["build"] = time.perf_counter() - begin
+        from vae_theano.backend import blas_core
+
+        result["blas_core"] = blas_core() or "-"
         np.asarray(vae.update_batches(np.arange(5), 1))
         for batch in range(5):  # warm up: first calls allocate buffers and start BLAS threads
             vae.update(batch, 1)
@@ -194,7 +202,7 @@ def main(argv=None):
     images = args.batches * SIZES["batch_size"]
     header = ("backend", "dtype", "compile_cold_s", "compile_warm_s", "update_s", "update_batches_s",
               "floor_s", "jax_scan_s", "numpy_s", "batches/floor", "batches/jax", "update/numpy",
-              "peak_mem_MB", "likelihood_10k_s")
+              "peak_mem_MB", "likelihood_10k_s", "blas_kernels")
     print(f"# {images} images per epoch, {args.epochs} rounds per process; {os.cpu_count()} CPUs; "
           f"numpy {np.__version__}; seconds per epoch are medians")
     print("  ".join(f"{h:>16}" for h in header))
@@ -218,7 +226,7 @@ def main(argv=None):
                    *(f"{med[n]:.3f}" for n in ("update", "update_batches", "floor", "jax_scan", "numpy")),
                    ratio("update_batches", "floor"), ratio("update_batches", "jax_scan"),
                    ratio("update", "numpy"), f"{max(cold['peak_mb'], warm['peak_mb']):.0f}",
-                   f"{warm['likelihood']:.3f}")
+                   f"{warm['likelihood']:.3f}", warm.get("blas_core", "-"))
             print("  ".join(f"{c:>16}" for c in row), flush=True)
 
 

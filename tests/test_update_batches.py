@@ -82,3 +82,25 @@ def test_update_batches_refuses_bad_batches_before_anything_changes():
     assert vae.get_rng_state() == rng
     for key, value in vae.get_state().items():
         np.testing.assert_array_equal(value, before[key], err_msg=key)
+
+
+@pytest.mark.parametrize("optimizer, moments", [("adam", 3), ("adagrad", 2)])
+def test_update_batches_on_c_updates_its_state_in_place(optimizer, moments):
+    """On C the scan carries each parameter and moment as one buffer that the step
+    updates in place, as ``update`` does (``backend.scan_mode``). That leans on
+    PyTensor's scan rewrites (one-slot buffers become untraced recurrences, which
+    the scan may destroy): this test fails if a PyTensor release stops doing it."""
+    from pytensor.scan.op import Scan
+
+    from vae_theano.ops import AdamStep
+
+    vae, _ = pair(False, "float64", optimizer=optimizer)
+    vae.update_batches(ORDER[:2], 1)
+    [scan] = [n for n in vae._update_batches.maker.fgraph.apply_nodes if isinstance(n.op, Scan)]
+    n_state = moments * len(vae.params)
+    assert scan.op.info.n_untraced_sit_sot == n_state
+    assert scan.op.info.sit_sot_in_slices == ()
+    assert len(scan.op.destroy_map) == n_state
+    if optimizer == "adam":
+        steps = [n.op for n in scan.op.fn.maker.fgraph.apply_nodes if isinstance(n.op, AdamStep)]
+        assert len(steps) == len(vae.params) and all(op.inplace for op in steps)

@@ -184,6 +184,21 @@ def test_wheel_blas_flags_rename_every_routine_pytensor_calls():
     assert "-lscipy_openblas" in ldflags.split()
 
 
+@pytest.mark.parametrize("core", ["Haswell", "SkylakeX"])
+def test_blas_core_reports_the_kernels_openblas_runs(core):
+    """OPENBLAS_CORETYPE (read when the library loads) picks the kernels;
+    ``blas_core`` asks the loaded library which ones it runs."""
+    import subprocess
+    import sys
+
+    if core == "SkylakeX" and "avx512f" not in open("/proc/cpuinfo").read():
+        pytest.skip("this CPU has no AVX-512")
+    code = "from vae_theano import backend; print(backend.blas_core())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=dict(os.environ, OPENBLAS_CORETYPE=core))
+    assert out.stdout.strip() == core
+
+
 def test_bad_mode_lists_the_modes(tiny_binary):
     with pytest.raises(ValueError, match="mode must be one of CVM, C, NUMBA, JAX.*got 'banana'"):
         small_vae(tiny_binary, mode="banana")

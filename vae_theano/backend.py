@@ -15,6 +15,8 @@ Everything that depends on the backend is decided here, so that the model
   prefix, so C code compiles with ``-Dsgemm_=scipy_sgemm_`` and the like.
   A BLAS set by the user (``PYTENSOR_FLAGS=blas__ldflags=...`` or
   ``.pytensorrc``) is never overridden.
+- ``scan_mode``: ``update_batches``' scan on C keeps each parameter and moment
+  in one buffer updated in place, as ``update`` does.
 - ``batch_rows``: where ``update``'s rows come from. On C and Numba, a slice
   of the shared ``x_train`` inside the graph (the original's ``givens``); on
   JAX the rows are cut on the host and fed, because a slice at a traced batch
@@ -23,6 +25,7 @@ Everything that depends on the backend is decided here, so that the model
 """
 
 import contextlib
+import ctypes
 import os
 import sys
 import warnings
@@ -30,7 +33,7 @@ import warnings
 import numpy as np
 import pytensor
 import pytensor.tensor as pt
-from pytensor.compile.mode import Mode, predefined_modes
+from pytensor.compile.mode import Mode, get_mode, predefined_modes
 
 from . import ops  # noqa: F401  (registers the C-only rewrites)
 
@@ -61,6 +64,17 @@ def _user_set_blas():
             return "ldflags" in f.read()
     except OSError:
         return False
+
+
+def blas_core():
+    """The kernels the wheel's OpenBLAS runs ("SkylakeX", "Haswell", ...), or None without it."""
+    try:
+        import scipy_openblas32 as wheel  # importing it loads the library
+    except ImportError:
+        return None
+    lib = ctypes.CDLL(os.path.join(wheel.get_lib_dir(), f"lib{wheel.get_library()}.so"))
+    lib.scipy_openblas_get_corename.restype = ctypes.c_char_p
+    return lib.scipy_openblas_get_corename().decode()
 
 
 def wheel_blas_flags():
@@ -162,6 +176,22 @@ def resolve_mode(mode=None):
     if not any(name in mode_name(mode) for name in ("NUMBA", "JAX", "PYTORCH", "MLX")):
         configure_blas()
     return mode
+
+
+def scan_mode(mode):
+    """The mode that compiles ``update_batches``' scan: on C, with the JIT
+    backends' buffer rewrite (``scan_save_mem_no_prealloc``) in place of C's own.
+
+    C's rewrite keeps two slots per recurrent state (the inner function may
+    write the next state into the free one); with ~30 states of 1.25 MB each,
+    every step then wrote fresh copies and AdamStep could not run in place.
+    With one slot, PyTensor turns each state into an untraced recurrence that
+    the step updates in place, as ``update`` does its shared variables.
+    ``tests/test_update_batches.py`` checks that this still happens.
+    """
+    if any(name in mode_name(mode) for name in ("NUMBA", "JAX", "PYTORCH", "MLX", "FAST_COMPILE")):
+        return mode
+    return get_mode(mode).excluding("scan_save_mem_prealloc").including("scan_save_mem_no_prealloc")
 
 
 class SharedRows:

@@ -29,7 +29,7 @@ import pytensor.tensor as pt
 from pytensor.graph.replace import clone_replace
 
 from . import persistence
-from .backend import announce_compilation, batch_rows, resolve_mode
+from .backend import announce_compilation, batch_rows, resolve_mode, scan_mode
 from .formulas import adagrad_update, adam_update, bernoulli_log_likelihood
 from .validation import (check_batch, check_batches, check_data, check_dtype, check_epoch,
                          check_positive_int, check_settings)
@@ -373,7 +373,7 @@ class VAE:
                                 non_sequences=[batches, eps, epoch], return_updates=False,
                                 name="update_batches")
         bounds, finals = outputs[0], outputs[1:]
-        return pytensor.function([batches, eps, epoch], bounds, mode=self.mode, name="update_batches",
+        return pytensor.function([batches, eps, epoch], bounds, mode=scan_mode(self.mode), name="update_batches",
                                  updates=[(var, final[-1]) for var, final in zip(state, finals)],
                                  on_unused_input="ignore")  # epoch, under "step"
 
