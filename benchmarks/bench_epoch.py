@@ -7,15 +7,18 @@
 For each PyTensor mode and dtype, a fresh process builds the model (784-400-20-
 400-784, batch 100, 50,000 rows) twice: once with an empty compile cache
 (cold) and once with the cache that build left (warm), and times ``--epochs``
-rounds of update and update_batches; right after, one process times the
-NumPy baselines and one the JAX baseline (XLA's threads, once started, slow
-OpenBLAS down in the same process), so that all see the same machine (these
-are shared and noisy, and drift by 30 % within minutes). The five:
+rounds of update and update_batches; between them one process times the
+NumPy baselines, and before and after them one process each the JAX
+baseline (XLA's threads, once started, slow OpenBLAS down in the same
+process), so that all see the same machine (these are shared and noisy, and
+drift by 30 % within minutes). The five:
 
 - ``update``: the model's per-batch step, 500 calls over a shuffled order;
 - ``update_batches``: the same steps in 10 compiled calls of 50 (one scan each),
   as the training loop runs them;
-- ``floor``: the epoch's 14 matrix products alone (``benchmarks/matmul_floor.py``);
+- ``floor``: the epoch's 14 matrix products alone (``benchmarks/matmul_floor.py``),
+  timed in the model's process between its rounds (but on JAX), so that
+  batches/floor is the median of each round's own ratio;
 - ``jax_scan``: a hand-written JAX epoch, one jitted ``lax.scan``
   (``benchmarks/jax_scan_epoch.py``; skipped without jax);
 - ``numpy``: a hand-written NumPy step (``benchmarks/numpy_step.py``).
@@ -111,11 +114,12 @@ def jax_baseline(x, dtype, params, batch_size, steps):
 def measure(args):
     """In this process, one kind of measurement; prints JSON {"times": {name: [seconds per round]}, ...}.
 
-    model: build (timed), then rounds of update and of update_batches, then likelihood.
+    model: build (timed), then rounds of update, of update_batches and (but on
+    JAX) of the matmul floor, interleaved, then likelihood.
     baselines: rounds of the matmul floor and of the NumPy step.
     jax: rounds of the hand-written JAX scan epoch.
-    They run in separate processes: XLA's worker threads, once started, slow
-    OpenBLAS's down by up to 2x in the same process on 2 cores.
+    JAX runs apart: XLA's worker threads, once started, slow OpenBLAS down by
+    up to 2x in the same process on 2 cores.
     """
     sys.path.insert(0, HERE)
     x, xv = training_data(args.data)
@@ -136,7 +140,12 @@ def measure(args):
         np.asarray(vae.update_batches(np.arange(5), 1))
         for batch in range(5):  # warm up: first calls allocate buffers and start BLAS threads
             vae.update(batch, 1)
-        times = {"update": [], "update_batches": []}
+        from matmul_floor import make_floor
+
+        floor = None if "JAX" in args.mode.upper() else make_floor(args.dtype, steps=args.batches)
+        if floor:
+            floor()  # warm up, as the model's functions were
+        times = {"update": [], "update_batches": [], **({"floor": []} if floor else {})}
         for epoch, order in enumerate(orders, start=1):
             begin = time.perf_counter()
             for batch in order:
@@ -146,6 +155,8 @@ def measure(args):
             for chunk in np.array_split(order, 10):
                 np.asarray(vae.update_batches(chunk, epoch))  # waits for an asynchronous backend
             times["update_batches"].append(time.perf_counter() - begin)
+            if floor:
+                times["floor"].append(floor())
         begin = time.perf_counter()
         vae.likelihood(xv)
         result["likelihood"] = time.perf_counter() - begin
@@ -208,23 +219,29 @@ def main(argv=None):
     print("  ".join(f"{h:>16}" for h in header))
     for dtype in args.dtypes.split(","):
         for mode in args.modes.split(","):
-            with tempfile.TemporaryDirectory() as compiledir:
+            with tempfile.TemporaryDirectory() as compiledir:  # JAX before and after: drift shows
+                jax_before = run_child("jax", mode, dtype, compiledir, args)
                 cold = run_child("model", mode, dtype, compiledir, args)
-                warm = run_child("model", mode, dtype, compiledir, args)
                 baselines = run_child("baselines", mode, dtype, compiledir, args)
-                jax = run_child("jax", mode, dtype, compiledir, args)
-            failed = [r["error"] for r in (cold, warm, baselines, jax) if "error" in r]
+                warm = run_child("model", mode, dtype, compiledir, args)
+                jax_after = run_child("jax", mode, dtype, compiledir, args)
+            failed = [r["error"] for r in (jax_before, cold, baselines, warm, jax_after) if "error" in r]
             if failed:
                 print(f"{mode:>16}  {dtype:>16}  failed: {failed[0]}")
                 continue
-            rounds = {**{k: cold["times"][k] + warm["times"][k] for k in cold["times"]},
-                      **baselines["times"], **jax["times"]}
+            rounds = {**baselines["times"], **{k: cold["times"][k] + warm["times"][k] for k in cold["times"]},
+                      "jax_scan": jax_before["times"]["jax_scan"] + jax_after["times"]["jax_scan"]}
             med = {name: float(np.median(rounds[name])) if rounds.get(name) else float("nan")
                    for name in ("update", "update_batches", "floor", "jax_scan", "numpy")}
             ratio = lambda a, b: f"{med[a] / med[b]:.2f}"
+            # With the floor timed in the model's process, round by round, the
+            # ratio is the median of each round's own ratio: drift cancels.
+            paired = "floor" in cold["times"]
+            batches_floor = (f"{np.median(np.divide(rounds['update_batches'], rounds['floor'])):.2f}"
+                             if paired else ratio("update_batches", "floor"))
             row = (mode, dtype, f"{cold['build']:.1f}", f"{warm['build']:.1f}",
                    *(f"{med[n]:.3f}" for n in ("update", "update_batches", "floor", "jax_scan", "numpy")),
-                   ratio("update_batches", "floor"), ratio("update_batches", "jax_scan"),
+                   batches_floor, ratio("update_batches", "jax_scan"),
                    ratio("update", "numpy"), f"{max(cold['peak_mb'], warm['peak_mb']):.0f}",
                    f"{warm['likelihood']:.3f}", warm.get("blas_core", "-"))
             print("  ".join(f"{c:>16}" for c in row), flush=True)

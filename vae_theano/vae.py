@@ -350,6 +350,8 @@ class VAE:
         step's graph is update's graph with each shared variable replaced by its
         value from the previous step, and the last values go back into the
         shared variables when the call ends. Returns the bound of every step.
+        On C the state lives in the shared variables' own buffers, updated in
+        place step after step (``backend.scan_mode``).
         """
         state = [*self.params.values(), *(self.m.values() if self.optimizer == "adam" else ()),
                  *self.v.values()]
