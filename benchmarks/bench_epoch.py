@@ -16,9 +16,10 @@ drift by 30 % within minutes). The five:
 - ``update``: the model's per-batch step, 500 calls over a shuffled order;
 - ``update_batches``: the same steps in 10 compiled calls of 50 (one scan each),
   as the training loop runs them;
-- ``floor``: the epoch's 14 matrix products alone (``benchmarks/matmul_floor.py``),
-  timed in the model's process between its rounds (but on JAX), so that
-  batches/floor is the median of each round's own ratio;
+- ``floor``: the epoch's 14 matrix products alone (``benchmarks/matmul_floor.py``).
+  On C, timed in the model's process between its rounds, by the OpenBLAS the
+  model links, so that batches/floor is the median of each round's own ratio;
+  on JAX and Numba, NumPy's matmul in the baselines' process;
 - ``jax_scan``: a hand-written JAX epoch, one jitted ``lax.scan``
   (``benchmarks/jax_scan_epoch.py``; skipped without jax);
 - ``numpy``: a hand-written NumPy step (``benchmarks/numpy_step.py``).
@@ -114,8 +115,8 @@ def jax_baseline(x, dtype, params, batch_size, steps):
 def measure(args):
     """In this process, one kind of measurement; prints JSON {"times": {name: [seconds per round]}, ...}.
 
-    model: build (timed), then rounds of update, of update_batches and (but on
-    JAX) of the matmul floor, interleaved, then likelihood.
+    model: build (timed), then rounds of update, of update_batches and (on C)
+    of the matmul floor, interleaved, then likelihood.
     baselines: rounds of the matmul floor and of the NumPy step.
     jax: rounds of the hand-written JAX scan epoch.
     JAX runs apart: XLA's worker threads, once started, slow OpenBLAS down by
@@ -142,7 +143,8 @@ def measure(args):
             vae.update(batch, 1)
         from matmul_floor import make_floor
 
-        floor = None if "JAX" in args.mode.upper() else make_floor(args.dtype, steps=args.batches)
+        on_c = not any(name in args.mode.upper() for name in ("JAX", "NUMBA"))
+        floor = make_floor(args.dtype, steps=args.batches, blas="wheel") if on_c else None
         if floor:
             floor()  # warm up, as the model's functions were
         times = {"update": [], "update_batches": [], **({"floor": []} if floor else {})}

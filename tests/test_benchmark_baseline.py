@@ -56,3 +56,16 @@ def test_jax_scan_baseline_matches_the_model():
     for name, p in vae.params.items():
         np.testing.assert_allclose(np.asarray(state[0][name]), p.get_value(), rtol=1e-9,
                                    atol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_floor_through_the_wheels_openblas_multiplies(dtype):
+    """The benchmark's floor calls cblas_?gemm of the model's OpenBLAS through
+    ctypes: row-major, no transposes, (m, k) @ (k, n) as NumPy computes it."""
+    from matmul_floor import wheel_gemm
+
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((7, 5)).astype(dtype), rng.standard_normal((5, 3)).astype(dtype)
+    out = np.full((7, 3), np.nan, dtype)
+    wheel_gemm(dtype)(a, b, out)
+    np.testing.assert_allclose(out, a.astype(np.float64) @ b, rtol=1e-5 if dtype == "float32" else 1e-12)
