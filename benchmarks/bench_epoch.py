@@ -135,7 +135,7 @@ def measure(args):
         vae = VAE(False, SIZES["hu_encoder"], SIZES["hu_decoder"], SIZES["n_latent"], x,
                   batch_size=SIZES["batch_size"], mode=args.mode, dtype=args.dtype)
         result["build"] = time.perf_counter() - begin
-        from vae_theano.backend import blas_core
+        from vae_theano.backend import blas_core, runs_c
 
         result["blas_core"] = blas_core() or "-"
         np.asarray(vae.update_batches(np.array_split(orders[0], 10)[0], 1))  # JAX compiles per chunk length
@@ -143,15 +143,14 @@ def measure(args):
             vae.update(batch, 1)
         from matmul_floor import make_floor
 
-        on_c = not any(name in args.mode.upper() for name in ("JAX", "NUMBA"))
-        floor = make_floor(args.dtype, steps=args.batches, blas="wheel") if on_c else None
+        floor = make_floor(args.dtype, steps=args.batches, blas="wheel") if runs_c(args.mode) else None
         if floor:
             floor()  # warm up, as the model's functions were
         times = {"update": [], "update_batches": [], **({"floor": []} if floor else {})}
         for epoch, order in enumerate(orders, start=1):
             begin = time.perf_counter()
             for batch in order:
-                vae.update(int(batch), epoch)
+                np.asarray(vae.update(int(batch), epoch))  # waits, as update_batches below
             times["update"].append(time.perf_counter() - begin)
             begin = time.perf_counter()
             for chunk in np.array_split(order, 10):

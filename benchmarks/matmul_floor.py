@@ -17,7 +17,6 @@ the model's epoch 0.66 s alone, 0.95-1.06 s right after NumPy's products).
 """
 
 import ctypes
-import os
 import time
 
 import numpy as np
@@ -38,9 +37,9 @@ def shapes(D=784, H=400, Z=20, K=400, B=100):
 
 def wheel_gemm(dtype):
     """gemm(a, b, out): out = a @ b by the wheel's cblas_sgemm/dgemm (C-contiguous arrays)."""
-    import scipy_openblas32  # importing it loads the library
+    from vae_theano.backend import wheel_openblas_path
 
-    lib = ctypes.CDLL(os.path.join(scipy_openblas32.get_lib_dir(), f"lib{scipy_openblas32.get_library()}.so"))
+    lib = ctypes.CDLL(wheel_openblas_path())
     real = ctypes.c_float if dtype == "float32" else ctypes.c_double
     routine = lib.scipy_cblas_sgemm if dtype == "float32" else lib.scipy_cblas_dgemm
     one, zero = real(1.0), real(0.0)
