@@ -61,12 +61,20 @@ def training_data(path, seed=0):
     return rng.random((50_000, 784)), rng.random((10_000, 784))
 
 
+def numpy_reference():
+    """The tests' NumPy VAE (tests/reference/numpy_reference.py), for its initial weights."""
+    sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
+    from reference import numpy_reference
+
+    return numpy_reference
+
+
 def numpy_baseline(x, dtype):
     """A function epoch(number, batches) -> seconds of one epoch of the NumPy step."""
     sys.path.insert(0, HERE)
     from numpy_step import NumpyStep
 
-    from vae_theano import numpy_reference as ref
+    ref = numpy_reference()
 
     x = x.astype(dtype)
     params = ref.init_params(False, 784, SIZES["hu_encoder"], SIZES["hu_decoder"], SIZES["n_latent"],
@@ -135,7 +143,8 @@ def measure(args):
         vae = VAE(False, SIZES["hu_encoder"], SIZES["hu_decoder"], SIZES["n_latent"], x,
                   batch_size=SIZES["batch_size"], mode=args.mode, dtype=args.dtype)
         result["build"] = time.perf_counter() - begin
-        from vae_theano.backend import blas_core, runs_c
+        from vae_theano.backends import runs_c
+        from vae_theano.backends.blas import blas_core
 
         result["blas_core"] = blas_core() or "-"
         np.asarray(vae.update_batches(np.array_split(orders[0], 10)[0], 1))  # JAX compiles per chunk length
@@ -171,8 +180,7 @@ def measure(args):
             times["floor"].append(floor())
             times["numpy"].append(numpy_epoch(epoch, args.batches))
     else:
-        from vae_theano import numpy_reference as ref
-
+        ref = numpy_reference()
         params = ref.init_params(False, 784, SIZES["hu_encoder"], SIZES["hu_decoder"], SIZES["n_latent"],
                                  dtype=args.dtype)
         jax_epoch = jax_baseline(x, args.dtype, params, SIZES["batch_size"], args.batches)

@@ -37,7 +37,7 @@ def shapes(D=784, H=400, Z=20, K=400, B=100):
 
 def wheel_gemm(dtype):
     """gemm(a, b, out): out = a @ b by the wheel's cblas_sgemm/dgemm (C-contiguous arrays)."""
-    from vae_theano.backend import wheel_openblas_path
+    from vae_theano.backends.blas import wheel_openblas_path
 
     lib = ctypes.CDLL(wheel_openblas_path())
     real = ctypes.c_float if dtype == "float32" else ctypes.c_double

@@ -1,6 +1,6 @@
 """The speed baseline: one training step of the Bernoulli VAE, written for speed in NumPy.
 
-Same maths as ``vae_theano.numpy_reference`` (which is written for clarity),
+Same maths as ``tests/reference/numpy_reference.py`` (which is written for clarity),
 but as a NumPy expert would write it for speed: buffers allocated once, matrix
 products into them (``np.matmul(..., out=)``), ReLU and Adam in place, no
 temporaries that can be avoided. ``tests/test_benchmark_baseline.py`` checks

@@ -2,10 +2,13 @@
 
     python examples/evaluate.py runs/mnist
     python examples/evaluate.py runs/mnist --k 5000 --data ../shared/data
+    python examples/evaluate.py runs/figure2/mnist_nz20_aevb --limit 1000
 
-MNIST runs are evaluated on the 10,000 test images, Frey Face runs on the
-validation faces. log p(x) uses k importance samples per image from q(z|x)
-(Burda et al. 2015); the standard error is the Monte Carlo error of the mean.
+Any run folder the project makes: train_mnist.py's, train_freyface.py's, and
+each model folder of the paper's figures. MNIST runs are evaluated on the
+10,000 test images, Frey Face runs on the held-out faces. log p(x) uses k
+importance samples per image from q(z|x) (Burda et al. 2015); the standard
+error is the Monte Carlo error of the mean.
 """
 
 import argparse
@@ -13,8 +16,9 @@ import time
 
 import numpy as np
 
-from vae_theano.evaluate import lower_bound
-from vae_theano.experiment import cli, load_run
+from vae_theano.evaluate import mean_lower_bound
+from vae_theano.runs.checkpoint import load_run
+from vae_theano.runs.cli import cli
 
 
 def main(argv=None):
@@ -22,7 +26,7 @@ def main(argv=None):
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("run_dir", help="folder of a training run (holds checkpoint.npz)")
     p.add_argument("--k", type=int, default=5000, help="importance samples per datapoint")
-    p.add_argument("--batch-size", type=int, default=100, help="rows per chunk of the estimate")
+    p.add_argument("--chunk-size", type=int, default=100, help="rows per chunk of the estimate")
     p.add_argument("--limit", type=int, default=None, help="evaluate only the first N held-out rows")
     p.add_argument("--data", default=None, help="data file or folder (default: as the loaders search)")
     p.add_argument("--seed", type=int, default=0, help="seeds the importance samples")
@@ -30,10 +34,11 @@ def main(argv=None):
 
     vae, config, (x, split) = load_run(args.run_dir, args.data)
     x = x[:args.limit]
-    bound = lower_bound(vae, x)
-    print(f"{config['dataset']} {split} set, {len(x)} rows: lower bound {bound:.2f} nats per datapoint")
+    bound = mean_lower_bound(vae, x)
+    print(f"{config.dataset} {split} set, {len(x)} rows: lower bound {bound:.2f} nats per datapoint "
+          f"({config.method}, N_z = {config.n_latent})")
     begin = time.perf_counter()
-    ll, se = vae.log_likelihood(x, k=args.k, batch_size=args.batch_size, seed=args.seed,
+    ll, se = vae.log_likelihood(x, k=args.k, chunk_size=args.chunk_size, seed=args.seed,
                                 return_stderr=True)
     seconds = time.perf_counter() - begin
     mean_se = np.sqrt(np.sum(se ** 2)) / len(x)

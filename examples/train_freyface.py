@@ -13,10 +13,9 @@ then starts to overfit (the training bound keeps rising, validation falls),
 hence 150 epochs.
 """
 
-
 from vae_theano.datasets import load_freyface
-from vae_theano.experiment import cli, parser, run
-from vae_theano.run_folder import exclusive_run_folder
+from vae_theano.runs.cli import cli, parser, train_and_draw
+from vae_theano.runs.folder import exclusive_run_folder
 
 
 def main(argv=None):
@@ -25,7 +24,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     with exclusive_run_folder(args.out):  # one run per folder, checked before the data loads
         x_train, x_valid = load_freyface(args.data)
-        return run(args, x_train, x_valid, continuous=True, image_shape=(28, 20), dataset="freyface")
+        return train_and_draw(args, x_train, x_valid, continuous=True, image_shape=(28, 20), dataset="freyface")
 
 
 if __name__ == "__main__":

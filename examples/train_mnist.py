@@ -7,10 +7,9 @@
 Run it again to resume from the last checkpoint in --out.
 """
 
-
 from vae_theano.datasets import load_mnist
-from vae_theano.experiment import cli, parser, run
-from vae_theano.run_folder import exclusive_run_folder
+from vae_theano.runs.cli import cli, parser, train_and_draw
+from vae_theano.runs.folder import exclusive_run_folder
 
 
 def main(argv=None):
@@ -24,8 +23,8 @@ def main(argv=None):
         (x_train, _), (x_valid, y_valid), _ = load_mnist(args.data, binarize="static" if binarize == "static" else None)
         if binarize == "dynamic":  # train on fresh draws of the grey levels, validate on one fixed draw
             x_valid = load_mnist(args.data, binarize="static")[1][0]
-        return run(args, x_train, x_valid, continuous=False, image_shape=(28, 28), dataset="mnist",
-                   labels_valid=y_valid, binarize="dynamic" if binarize == "dynamic" else None)
+        return train_and_draw(args, x_train, x_valid, continuous=False, image_shape=(28, 28), dataset="mnist",
+                              labels_valid=y_valid, binarize=binarize)
 
 
 if __name__ == "__main__":

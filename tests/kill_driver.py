@@ -18,8 +18,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "examples"))
 
 import numpy as np  # noqa: E402
 
-from vae_theano import checkpoint, datasets, training  # noqa: E402
-from vae_theano.experiment import cli  # noqa: E402
+from vae_theano import datasets  # noqa: E402
+from vae_theano.runs import checkpoint, training  # noqa: E402
+from vae_theano.runs.cli import cli  # noqa: E402
 from vae_theano.vae import VAE  # noqa: E402
 
 TINY_MNIST = (200, 50, 50)  # the split of the tiny MNIST the tests write

@@ -5,11 +5,12 @@ import numpy as np
 import pytest
 
 from vae_theano import VAE
-from vae_theano import numpy_reference as ref
-from vae_theano.evaluate import hmc_marginal_likelihood, log_likelihood
-from vae_theano.hmc import log_joint_function, transition
-from vae_theano.mcem import MCEM
-from vae_theano.wake_sleep import WakeSleep
+from reference import numpy_reference as ref
+from vae_theano.evaluate import log_likelihood
+from vae_theano.paper.hmc import log_joint_function, transition
+from vae_theano.paper.marginal_likelihood import hmc_marginal_likelihood
+from vae_theano.paper.mcem import MCEM
+from vae_theano.paper.wake_sleep import WakeSleep
 
 B, D = 10, 6
 
@@ -167,7 +168,7 @@ def test_hmc_marginal_likelihood_converges_to_exact_quadrature(trained_2d):
     rows = x[:8]
     exact = exact_log_marginal(vae, rows)
     # The estimator is consistent: its error shrinks with the samples (50 is the paper's protocol).
-    errors = [np.abs(hmc_marginal_likelihood(vae, rows, n_samples=n, seed=1) - exact).max()
+    errors = [np.abs(hmc_marginal_likelihood(vae, rows, posterior_samples=n, seed=1) - exact).max()
               for n in (50, 1000)]
     assert errors[1] < 0.03 and errors[1] < errors[0] < 0.5, errors
 
@@ -175,7 +176,7 @@ def test_hmc_marginal_likelihood_converges_to_exact_quadrature(trained_2d):
 def test_hmc_marginal_likelihood_agrees_with_importance_sampling_on_a_3d_latent():
     vae, x = trained_on_prototypes(1, 6, 30, 600, 0.08, n_latent=3, hidden=40, batch_size=30, epochs=20)
     rows = x[:20]
-    hmc = hmc_marginal_likelihood(vae, rows, n_samples=500, seed=0)
+    hmc = hmc_marginal_likelihood(vae, rows, posterior_samples=500, seed=0)
     importance = log_likelihood(vae, rows, k=5000, progress=False)
     assert abs(np.mean(hmc - importance)) < 0.05 and np.abs(hmc - importance).max() < 0.2, hmc - importance
 
@@ -201,10 +202,10 @@ def two_bump_model(rows=3, features=20, k=8.0):
 def test_hmc_marginal_likelihood_finds_the_major_mode_of_a_two_mode_posterior():
     vae, x = two_bump_model()
     exact = exact_log_marginal(vae, x)
-    found = hmc_marginal_likelihood(vae, x, seed=0, n_samples=500)  # a flat-topped mode: noisier than 2-D Gaussians
+    found = hmc_marginal_likelihood(vae, x, seed=0, posterior_samples=500)  # a flat-topped mode: noisier than 2-D Gaussians
     np.testing.assert_allclose(found, exact, atol=0.1)
     # One chain from the encoder's mean (the estimator as first written) measures the minor mode only.
-    trapped = hmc_marginal_likelihood(vae, x, seed=0, n_samples=500, chains=1, prior_starts=0)
+    trapped = hmc_marginal_likelihood(vae, x, seed=0, posterior_samples=500, chains=1, prior_starts=0)
     np.testing.assert_allclose(trapped, exact_log_marginal(vae, x, region=lambda z: z[:, 0] < 0), atol=0.1)
 
 

@@ -6,7 +6,7 @@ import pytensor.tensor as pt
 import pytest
 
 from vae_theano import VAE
-from vae_theano.evaluate import lower_bound
+from vae_theano.evaluate import mean_lower_bound
 from vae_theano.evaluate import log_mean_exp
 
 
@@ -53,18 +53,18 @@ def test_log_likelihood_against_quadrature(continuous):
 
 def test_log_likelihood_is_deterministic_and_bounded_in_chunks():
     vae, x = one_latent_model(False)
-    a = vae.log_likelihood(x, k=300, batch_size=7, seed=3)
-    b = vae.log_likelihood(x, k=300, batch_size=7, seed=3)
+    a = vae.log_likelihood(x, k=300, chunk_size=7, seed=3)
+    b = vae.log_likelihood(x, k=300, chunk_size=7, seed=3)
     np.testing.assert_array_equal(a, b)
     assert a.shape == (20,)
     # The estimate does not depend on how rows are chunked beyond sampling noise.
-    c = vae.log_likelihood(x, k=300, batch_size=20, seed=3)
+    c = vae.log_likelihood(x, k=300, chunk_size=20, seed=3)
     assert abs(a.mean() - c.mean()) < 0.5
 
 
 def test_log_likelihood_is_above_the_bound_on_average():
     vae, x = one_latent_model(True)
-    assert vae.log_likelihood(x, k=500).mean() > lower_bound(vae, x)
+    assert vae.log_likelihood(x, k=500).mean() > mean_lower_bound(vae, x)
 
 
 def test_log_mean_exp_does_not_underflow():
@@ -95,7 +95,7 @@ def test_bad_arguments(tiny_binary):
     for call, message in [(lambda: vae.sample(0), "n must be a positive integer"),
                           (lambda: vae.sample(2.5), "n must be a positive integer"),
                           (lambda: vae.log_likelihood(tiny_binary, k=0), "k must be a positive integer"),
-                          (lambda: vae.log_likelihood(tiny_binary, batch_size=0), "batch_size"),
+                          (lambda: vae.log_likelihood(tiny_binary, chunk_size=0), "chunk_size"),
                           (lambda: vae.log_likelihood(tiny_binary[:, :3]), "3 features")]:
         with pytest.raises(ValueError, match=message):
             call()

@@ -7,7 +7,7 @@ import pytensor.tensor as pt
 import pytest
 
 from vae_theano import VAE
-from vae_theano import numpy_reference as ref
+from reference import numpy_reference as ref
 
 B, D, LATENT = 10, 6, 2
 

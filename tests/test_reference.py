@@ -12,7 +12,7 @@ import pytensor.tensor as pt
 import pytest
 
 from vae_theano import VAE
-from vae_theano import numpy_reference
+from reference import numpy_reference
 
 from conftest import NUMPY_REFERENCE, THEANO_REFERENCE, needs_shared
 from reference.make_numpy_reference import run_sequence

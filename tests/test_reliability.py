@@ -10,10 +10,10 @@ import time
 import numpy as np
 import pytest
 
-from vae_theano import atomic
-from vae_theano.checkpoint import load_checkpoint
-from vae_theano.run_folder import RunFolderBusy, exclusive_run_folder, remove_debris
-from vae_theano.training import read_history
+from vae_theano.files import atomic
+from vae_theano.runs.checkpoint import load_checkpoint
+from vae_theano.runs.folder import RunFolderBusy, exclusive_run_folder, remove_debris
+from vae_theano.runs.training import read_history
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DRIVER = os.path.join(HERE, "kill_driver.py")
@@ -116,7 +116,7 @@ def test_the_lock_dies_with_its_holder(tmp_path):
     """SIGKILL the holder: the OS drops the lock, the next run takes it."""
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sys, time\n"
-        "from vae_theano.run_folder import exclusive_run_folder\n"
+        "from vae_theano.runs.folder import exclusive_run_folder\n"
         f"with exclusive_run_folder({str(tmp_path)!r}):\n"
         "    print('held', flush=True)\n"
         "    time.sleep(600)\n")], stdout=subprocess.PIPE, text=True)

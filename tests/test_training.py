@@ -1,5 +1,6 @@
 """The training loop and the example scripts: outputs, exact resume, guards."""
 
+import json
 import os
 import sys
 
@@ -9,8 +10,10 @@ import pytest
 import scipy.io
 
 from vae_theano import VAE, datasets
-from vae_theano.checkpoint import CheckpointError, load_checkpoint
-from vae_theano.training import TrainingDiverged, read_history, train
+from vae_theano.paper import figure2, figure3, settings
+from vae_theano.runs.checkpoint import CheckpointError, load_checkpoint
+from vae_theano.runs.config import RunConfig
+from vae_theano.runs.training import TrainingDiverged, read_history, train
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples"))
 import evaluate as evaluate_example  # noqa: E402
@@ -53,6 +56,29 @@ def run_mnist(data, out, *extra):
     return train_mnist.main(SMALL + ["--data", str(data), "--out", str(out), *extra])
 
 
+def synthetic_config(**settings):
+    """The RunConfig of the synthetic Gaussian runs below: 200 rows of 12 values, 8-2-8 units."""
+    return RunConfig(dataset="synthetic", continuous=True, N=200, features=12, hu_encoder=8, hu_decoder=8,
+                     n_latent=2, batch_size=20, dtype="float64", **settings)
+
+
+def assert_evaluates(run, data, says, bound=None):
+    """examples/evaluate.py on the run folder ``run``: it prints ``says`` and a finite log p(x)
+    above the bound (up to noise); with ``bound``, its bound is the run's last held-out one."""
+    import contextlib
+    import io
+
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        found, log_px, stderr = evaluate_example.main([str(run), "--data", str(data), "--k", "50"])
+    for words in ([says] if isinstance(says, str) else says):
+        assert words in printed.getvalue(), printed.getvalue()
+    assert np.isfinite(found) and np.isfinite(log_px) and log_px > found - 3 * stderr - 1
+    if bound is not None:
+        assert abs(found - bound) < 0.05 * abs(bound) + 5  # a fresh noise draw: close, not equal
+    return found
+
+
 def assert_png(path, size=(800, 800)):
     image = matplotlib.image.imread(path)
     assert image.shape[:2] == size, path
@@ -80,6 +106,7 @@ def test_freyface_example_writes_everything(frey_dir, tmp_path):
         assert_png(out / name)
     assert "latent_means.png" not in os.listdir(out)  # no labels for faces
     assert np.isfinite(history[-1]["valid_bound"])
+    assert_evaluates(out, frey_dir, "freyface validation set, 30 rows", history[-1]["valid_bound"])
 
 
 def test_resume_gives_exactly_the_uninterrupted_numbers(mnist_dir, tmp_path):
@@ -138,9 +165,9 @@ def test_crash_mid_epoch_and_mid_save_then_resume(mnist_dir, tmp_path, monkeypat
 def test_checkpoint_every_writes_less_often_and_resumes_exactly(tmp_path, monkeypatch):
     """checkpoint_every=1e9: one write, after the last epoch; the run resumes from it to the
     same numbers as a run that wrote after every epoch."""
-    from vae_theano import training
+    from vae_theano.runs import training
     x = np.random.RandomState(0).normal(0.5, 0.2, (200, 12))
-    config = {"what": "checkpoint_every"}
+    config = synthetic_config()
     build = lambda: VAE(True, 8, 8, 2, x, batch_size=20, dtype="float64")
     writes = []
     save = training.save_checkpoint
@@ -184,7 +211,7 @@ def test_checkpoint_of_another_configuration_is_refused(mnist_dir, tmp_path):
 def test_nan_guard_keeps_the_last_good_checkpoint(tmp_path):
     rs = np.random.RandomState(0)
     x = rs.normal(0.5, 0.2, (200, 12))
-    config = {"what": "nan guard"}
+    config = synthetic_config()  # the diverging model's too: it resumes the good one's run
     good = VAE(True, 8, 8, 2, x, batch_size=20, dtype="float64")
     train(good, x[:50], 2, tmp_path, config, log=lambda s: None)
     absurd = VAE(True, 8, 8, 2, x, batch_size=20, learning_rate=1e6, dtype="float64")
@@ -210,16 +237,16 @@ def test_evaluate_example(mnist_dir, tmp_path, capsys):
 
 def test_figure2_example(mnist_dir, frey_dir, tmp_path, monkeypatch):
     """Both methods, both data sets, the paper's settings at a tiny size; resumable by budget."""
-    monkeypatch.setitem(paper_figure2.SETUPS, "mnist", dict(paper_figure2.SETUPS["mnist"], hidden=8, latents=(2, 5)))
-    monkeypatch.setitem(paper_figure2.SETUPS, "frey", dict(paper_figure2.SETUPS["frey"], hidden=8, latents=(2,)))
+    monkeypatch.setitem(settings.FIGURE2, "mnist", dict(settings.FIGURE2["mnist"], hidden=8, latents=(2, 5)))
+    monkeypatch.setitem(settings.FIGURE2, "freyface", dict(settings.FIGURE2["freyface"], hidden=8, latents=(2,)))
     out = tmp_path / "fig"
     args = ["--data", str(mnist_dir), "--out", str(out), "--dtype", "float64"]
     rows = paper_figure2.main(["--budget", "400", "--latents", "2", *args])
     assert {(r["dataset"], r["n_z"], r["method"]) for r in rows} == {
-        (d, 2, m) for d in ("mnist", "frey") for m in ("aevb", "wake-sleep")}
+        (d, 2, m) for d in ("mnist", "freyface") for m in ("aevb", "wake-sleep")}
     assert [r["samples"] for r in rows if r["dataset"] == "mnist" and r["n_z"] == 2 and r["method"] == "aevb"] \
         == [200, 400]  # 200 training images, M = 100
-    assert len([r for r in rows if r["dataset"] == "frey"]) == 8  # 4 epochs of 100 faces, two methods
+    assert len([r for r in rows if r["dataset"] == "freyface"]) == 8  # 4 epochs of 100 faces, two methods
     assert all(np.isfinite([r["train_bound"] for r in rows] + [r["test_bound"] for r in rows]))
     assert matplotlib.image.imread(out / "figure2.png").shape[:2] == (640, 660)  # a panel per N_z
     text = (out / "figure2.csv").read_text().splitlines()
@@ -229,16 +256,16 @@ def test_figure2_example(mnist_dir, frey_dir, tmp_path, monkeypatch):
     assert [r["samples"] for r in more if r["method"] == "aevb"] == [200, 400, 600]  # continued
     assert more[:2] == [r for r in rows if r["dataset"] == "mnist" and r["n_z"] == 2 and r["method"] == "aevb"]
 
-    with pytest.raises(ValueError, match="--budget 'mnist=600': needs a positive number for mnist, frey"):
+    with pytest.raises(ValueError, match="--budget 'mnist=600': needs a positive number for mnist, freyface"):
         paper_figure2.main(["--budget", "mnist=600", *args])
     with pytest.raises(ValueError, match="--budget: a number or name=number"):
         paper_figure2.main(["--budget", "lots", *args])
     rows = [dict(samples=s) for s in range(100, 1001, 100)]
-    assert [r["samples"] for r in paper_figure2.thinned(rows, 4)] == [100, 200, 400, 600, 1000]
+    assert [r["samples"] for r in figure2.thinned(rows, 4)] == [100, 200, 400, 600, 1000]
     # Figures 4 and 5 from the same folders: the N_z = 2 models are figure 2's, N_z = 5 is trained anew.
     import paper_figures45
 
-    monkeypatch.setattr(paper_figures45, "SAMPLED_LATENTS", (2, 5))
+    monkeypatch.setattr(settings, "FIGURE5_LATENTS", (2, 5))
     before = (out / "mnist_nz2_aevb" / "checkpoint.npz").read_bytes()
     figure4, figure5 = paper_figures45.main(["--budget", "400", *args])
     assert (out / "mnist_nz2_aevb" / "checkpoint.npz").read_bytes() == before
@@ -246,6 +273,23 @@ def test_figure2_example(mnist_dir, frey_dir, tmp_path, monkeypatch):
     manifolds, samples = matplotlib.image.imread(figure4), matplotlib.image.imread(figure5)
     assert manifolds.shape[:2] == (640, 1200) and samples.shape[:2] == (440, 800)
     assert manifolds[..., :3].std() > 0.05 and samples[..., :3].std() > 0.05  # pictures, not blank
+
+    # Every model folder of the figures is a run that examples/evaluate.py evaluates,
+    # and so is one written by the paper's runners before the runs shared one configuration.
+    assert_evaluates(out / "mnist_nz2_wake-sleep", mnist_dir, "mnist test set, 50 rows")
+    frey = assert_evaluates(out / "freyface_nz2_aevb", frey_dir, ("freyface validation set, 30 rows:", "(aevb, N_z = 2)"))
+    path = out / "freyface_nz2_aevb" / "checkpoint.npz"
+    with np.load(path) as f:
+        arrays = {k: f[k] for k in f.files}
+    meta = json.loads(str(arrays["meta"]))
+    config = meta["config"]
+    meta["config"] = dict(n_latent=2, hidden=8, method="aevb", dtype="float64", N=100,
+                          learning_rate=config["learning_rate"], lam=1.0, seed=42, activation="tanh",
+                          optimizer="adagrad", bounded_mean=True)  # the old paper schema
+    arrays["meta"] = np.array(json.dumps(meta))
+    np.savez(path, **arrays)
+    assert assert_evaluates(out / "freyface_nz2_aevb", frey_dir, "freyface validation set, 30 rows") == frey
+    assert RunConfig.from_saved(meta["config"]).to_dict() == config
 
 
 def test_dynamic_binarisation_redraws_every_epoch_and_resumes_exactly(mnist_dir, tmp_path):
@@ -281,9 +325,11 @@ def test_the_papers_options_from_the_command_line(frey_dir, tmp_path):
     assert len(history) == 2 and np.all(np.isfinite([h["valid_bound"] for h in history]))
     with pytest.raises(CheckpointError, match="activation: checkpoint has 'tanh', this run asks for 'relu'"):
         train_freyface.main(SMALL + ["--data", str(frey_dir), "--out", str(out)])
-    from vae_theano.checkpoint import config_differences
-
-    assert config_differences({"n_latent": 2}, {"n_latent": 2, "activation": "relu", "optimizer": "adam"}) == []
+    config = load_checkpoint(out / "checkpoint.npz")[1]["config"]
+    first = {k: v for k, v in config.items()  # as the first checkpoints were written
+             if k not in ("bias_correction", "n_samples", "activation", "optimizer", "bounded_mean", "method")}
+    original = dict(config, activation="relu", optimizer="adam", bounded_mean=False)
+    assert RunConfig.from_saved(first) == RunConfig.from_saved(original)
 
 
 def test_figure3_example(mnist_dir, tmp_path):
@@ -303,13 +349,15 @@ def test_figure3_example(mnist_dir, tmp_path):
     assert paper_figure3.main(["--budget", "400", "--train-sizes", "100", *args]) == rows  # nothing redone
     both = paper_figure3.main(["--budget", "200", "--train-sizes", "100,200", "--methods", "aevb", *args])
     assert [(r["train_size"], r["samples"]) for r in both] == [(100, 100), (100, 200), (200, 200)]
-    assert paper_figure3.points(1e6, 4, 1000) == [100000, 178000, 317000, 563000, 1000000]
-    assert paper_figure3.points(3.2e6, 4, 1000)[:5] == paper_figure3.points(1e6, 4, 1000)  # only adds
+    assert figure3.points(1e6, 4, 1000) == [100000, 178000, 317000, 563000, 1000000]
+    assert figure3.points(3.2e6, 4, 1000)[:5] == figure3.points(1e6, 4, 1000)  # only adds
     assert matplotlib.image.imread(out / "figure3.png").shape[:2] == (380, 900)  # a panel per size
     # Estimates lost (or made by another estimator) cannot be redone where the model trained past them.
-    (out / "n100_aevb" / paper_figure3.ROWS_FILE).write_text(
+    (out / "n100_aevb" / figure3.ROWS_FILE).write_text(
         '[{"train_size": 100, "method": "aevb", "samples": 100, "train_loglik": 0, "test_loglik": 0, "estimator": "hmc"}]')
     redone = paper_figure3.main(["--budget", "400", "--train-sizes", "100", "--methods", "aevb", *args])
     assert [r["samples"] for r in redone] == [400] and redone[0]["estimator"] == "hmc-2-chains"
+    assert_evaluates(out / "n100_mcem", mnist_dir, ("mnist test set, 50 rows:", "(mcem, N_z = 3)"))  # method state aside
+    assert_evaluates(out / "n200_aevb", mnist_dir, ("mnist test set, 50 rows:", "(aevb, N_z = 3)"))  # the first 200 images
     with pytest.raises(ValueError, match="--chains must be at least 1 and at most --prior-starts \\+ 1, got 5 and 3"):
         paper_figure3.main([*args, "--chains", "5", "--prior-starts", "3"])

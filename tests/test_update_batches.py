@@ -92,7 +92,7 @@ def test_update_batches_on_c_updates_its_state_in_place(optimizer, moments):
     the scan may destroy): this test fails if a PyTensor release stops doing it."""
     from pytensor.scan.op import Scan
 
-    from vae_theano.ops import AdamStep
+    from vae_theano.backends.ops import AdamStep
 
     vae, _ = pair(False, "float64", optimizer=optimizer)
     vae.update_batches(ORDER[:2], 1)

@@ -10,7 +10,7 @@ import pytensor.tensor as pt
 import pytest
 
 from vae_theano import VAE
-from vae_theano import backend
+from vae_theano.backends import blas
 
 
 def small_vae(x, continuous=False, **kwargs):
@@ -156,7 +156,7 @@ def test_our_code_raises_no_deprecation_warnings(tiny_binary):
     assert not ours, [str(w.message) for w in ours]
 
 
-# -- backend -----------------------------------------------------------------
+# -- backends ----------------------------------------------------------------
 
 def test_default_mode_compiles_to_c(tiny_binary):
     vae = small_vae(tiny_binary)
@@ -173,12 +173,12 @@ def test_matrix_products_call_blas_from_c(tiny_binary):
     products = [(node, thunk) for node, thunk in zip(vae._update.maker.fgraph.toposort(), vae._update.vm.thunks)
                 if type(node.op).__name__ in ("Dot22", "Dot22Scalar", "Gemm", "Gemv", "Ger")]
     assert products and all(hasattr(thunk, "cthunk") for _, thunk in products), products
-    if not backend._user_set_blas():
-        assert "-lscipy_openblas" in backend.configure_blas()
+    if not blas._user_set_blas():
+        assert "-lscipy_openblas" in blas.configure_blas()
 
 
 def test_wheel_blas_flags_rename_every_routine_pytensor_calls():
-    cxxflags, ldflags = backend.wheel_blas_flags()
+    cxxflags, ldflags = blas.wheel_blas_flags()
     for routine in ("sgemm", "dgemm", "sgemv", "dgemv", "sger", "dger", "sdot", "ddot"):
         assert f"-D{routine}_=scipy_{routine}_" in cxxflags.split()
     assert "-lscipy_openblas" in ldflags.split()
@@ -193,7 +193,7 @@ def test_blas_core_reports_the_kernels_openblas_runs(core):
 
     if core == "SkylakeX" and "avx512f" not in open("/proc/cpuinfo").read():
         pytest.skip("this CPU has no AVX-512")
-    code = "from vae_theano import backend; print(backend.blas_core())"
+    code = "from vae_theano.backends.blas import blas_core; print(blas_core())"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env=dict(os.environ, OPENBLAS_CORETYPE=core))
     assert out.stdout.strip() == core

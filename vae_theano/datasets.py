@@ -29,8 +29,8 @@ import zlib
 
 import numpy as np
 
-from . import safe_pickle
-from .atomic import atomic_write
+from .files import safe_pickle
+from .files.atomic import atomic_write
 
 REPO_DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
 

@@ -10,7 +10,7 @@ maths, and a backend can recognise the formula by its node:
   start of compilation (PyTensor's own ``inline_ofg_expansion``), and compiles
   exactly the expression written here;
 - the C backend first swaps the first two for hand-written vectorised C loops
-  computing the same numbers (``vae_theano.ops``, a rewrite tagged
+  computing the same numbers (``vae_theano.backends.rewrites``, a rewrite tagged
   ``cxx_only``, as PyTensor's own BLAS rewrites are).
 """
 

@@ -12,8 +12,8 @@ import os
 
 import numpy as np
 
-from . import safe_pickle
-from .atomic import atomic_write
+from .files import safe_pickle
+from .files.atomic import atomic_write
 
 PARAMS_FILE = "params.npz"
 LEGACY_FILES = ("params.pkl", "m.pkl", "v.pkl")

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy.stats import norm  # noqa: E402
 
-from .atomic import atomic_write  # noqa: E402
+from .files.atomic import atomic_write  # noqa: E402
 
 DPI = 100
 SIZE = (8, 8)  # inches: 800 x 800 pixels

@@ -28,8 +28,8 @@ import pytensor
 import pytensor.tensor as pt
 from pytensor.graph.replace import clone_replace
 
-from . import persistence
-from .backend import announce_compilation, batch_rows, resolve_mode, scan_mode
+from . import evaluate, persistence
+from .backends import announce_compilation, batch_rows, resolve_mode, scan_mode
 from .formulas import adagrad_update, adam_update, bernoulli_log_likelihood
 from .validation import (check_batch, check_batches, check_data, check_dtype, check_epoch,
                          check_positive_int, check_settings)
@@ -330,9 +330,9 @@ class VAE:
         bound = self.lower_bound(x, eps)
         gradients = pytensor.grad(bound.logpx, list(self.params.values()))
         updates = self.get_updates(gradients, epoch)
-        self._rows = batch_rows(self.mode, x, x_train, self.batch_size)
-        update = pytensor.function([*self._rows.inputs, eps, epoch], bound.logpx, updates=updates,
-                                   givens=self._rows.givens, mode=self.mode, name="update",
+        self.rows = batch_rows(self.mode, x, x_train, self.batch_size)
+        update = pytensor.function([*self.rows.inputs, eps, epoch], bound.logpx, updates=updates,
+                                   givens=self.rows.givens, mode=self.mode, name="update",
                                    on_unused_input="ignore")  # epoch, under "step"
         likelihood = pytensor.function([x, eps], bound.logpx, mode=self.mode, name="likelihood")
         eps_z = pt.matrix("eps_z")
@@ -359,11 +359,11 @@ class VAE:
             state.append(self.t)
         epoch = pt.scalar("epoch")
         eps = pt.tensor3("eps") if self.n_samples == 1 else pt.tensor4("eps")
-        batches = self._rows.sequence()
+        batches = self.rows.sequence()
 
         def step(i, *previous_then_inputs):
             previous = previous_then_inputs[:len(state)]
-            bound = self.lower_bound(self._rows.rows_of(batches[i]), eps[i])
+            bound = self.lower_bound(self.rows.rows_of(batches[i]), eps[i])
             gradients = pytensor.grad(bound.logpx, list(self.params.values()))
             updates = self.get_updates(gradients, epoch)
             return clone_replace([bound.logpx, *(updates[var] for var in state)],
@@ -397,7 +397,7 @@ class VAE:
         """
         batch = check_batch(batch, self.n_batches)
         check_epoch(epoch)
-        return self._update(*self._rows.args(batch), self._bound_noise(self.batch_size), epoch)
+        return self._update(*self.rows.args(batch), self._bound_noise(self.batch_size), epoch)
 
     def update_batches(self, batches, epoch):
         """``update(b, epoch)`` for each batch index b of ``batches`` (1-D integers), in
@@ -410,7 +410,7 @@ class VAE:
             with pytensor.config.change_flags(floatX=self.dtype), announce_compilation():
                 self._update_batches = self.create_update_batches()
         eps = self._bound_noise(self.batch_size, len(batches))
-        return self._update_batches(*self._rows.sequence_args(batches), eps, epoch)
+        return self._update_batches(*self.rows.sequence_args(batches), eps, epoch)
 
     def likelihood(self, x):
         """The bound, averaged over the rows of x (batch, D), one fresh eps per row."""
@@ -460,11 +460,9 @@ class VAE:
         chunks = [x_train[i:i + self.batch_size] for i in range(0, len(x_train), self.batch_size)]
         return np.concatenate([self._encode(chunk, self.noise(len(chunk))) for chunk in chunks])
 
-    def log_likelihood(self, x, k=5000, batch_size=100, seed=0, return_stderr=False, progress=None):
+    def log_likelihood(self, x, k=5000, chunk_size=100, seed=0, return_stderr=False, progress=None):
         """Importance-sampled log p(x) per row, in nats; see ``evaluate.log_likelihood``."""
-        from . import evaluate  # the estimator lives a layer above the model
-
-        return evaluate.log_likelihood(self, x, k=k, batch_size=batch_size, seed=seed,
+        return evaluate.log_likelihood(self, x, k=k, chunk_size=chunk_size, seed=seed,
                                        return_stderr=return_stderr, progress=progress)
 
     def check_x(self, x):

@@ -11,8 +11,7 @@ def check_positive_int(name, value, allow_zero=False):
 
 
 def check_settings(*, hu_encoder, hu_decoder, n_latent, batch_size, n_samples, b1, b2,
-                   learning_rate, lam, bias_correction, activation="relu", optimizer="adam",
-                   bounded_mean=False):
+                   learning_rate, lam, bias_correction, activation, optimizer, bounded_mean):
     """The VAE constructor's sizes and optimiser settings."""
     for name, value in [("hu_encoder", hu_encoder), ("hu_decoder", hu_decoder),
                         ("n_latent", n_latent), ("batch_size", batch_size), ("n_samples", n_samples)]:

@@ -8,7 +8,7 @@ test compares our model with either. Sequence per case: step 0 evaluates the
 bound and its gradients on batch 0 with eps0 at the initial parameters; steps
 1-3 are Adam updates (batch, eps, epoch) = (0, 1, 1), (1, 2, 1), (0, 3, 2);
 then the decoder runs on ``decode/z``. Computed in float64 by
-``vae_theano.numpy_reference``, which shares no code with the model.
+``numpy_reference.py`` beside it, which shares no code with the model.
 """
 
 import os
@@ -17,8 +17,8 @@ import sys
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", ".."))
-from vae_theano import numpy_reference as ref  # noqa: E402
+sys.path.insert(0, os.path.dirname(HERE))  # tests/, so that reference.numpy_reference imports
+from reference import numpy_reference as ref  # noqa: E402
 
 STEPS = np.array([(0, 1, 1), (1, 2, 1), (0, 3, 2)], dtype=np.int64)  # (batch, eps, epoch)
 

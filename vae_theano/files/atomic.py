@@ -1,6 +1,8 @@
 """Write files so that a crash never leaves a half-written one behind."""
 
 import contextlib
+import csv
+import io
 import os
 import tempfile
 
@@ -53,3 +55,13 @@ def _permissions(path):
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+def write_csv(rows, fields, path):
+    """rows (dicts) as a CSV file with the columns ``fields``, written atomically."""
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: row[k] for k in fields} for row in rows)
+    with atomic_write(path, "w") as f:
+        f.write(text.getvalue())

@@ -1,4 +1,5 @@
-"""Training checkpoints: all a run needs to continue exactly, in one .npz, written atomically.
+"""Training checkpoints: all a run needs to continue exactly, in one .npz, written atomically;
+and a run's model rebuilt from its checkpoint (``load_run``).
 
 A checkpoint holds the parameters and Adam moments (``VAE.get_state``), the
 sampler's RNG state, the training loop's generators, the epoch reached, the
@@ -14,7 +15,8 @@ import zipfile
 
 import numpy as np
 
-from .atomic import atomic_write
+from ..files.atomic import atomic_write
+from .config import RunConfig
 
 CHECKPOINT_FILE = "checkpoint.npz"
 FORMAT = 1
@@ -56,14 +58,29 @@ def load_checkpoint(path):
     return arrays, meta
 
 
-# Settings added after the first checkpoints were written: absent means this.
-LATER_SETTINGS = dict(bias_correction="epoch", n_samples=1, activation="relu", optimizer="adam",
-                      bounded_mean=False)
+def load_run(folder, data=None, mode=None):
+    """Rebuild a run's model from the checkpoint in ``folder``, with its configuration.
+
+    Returns (vae, config, (x_held, name)): the model with the checkpoint's
+    parameters and noise state, the run's ``RunConfig``, and the held-out rows
+    to evaluate it on (``RunConfig.load_data``). Works for every run the
+    project makes: the training examples' and each model of the paper's figures.
+    """
+    path = os.path.join(folder, CHECKPOINT_FILE)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{folder} holds no {CHECKPOINT_FILE}: train into it first")
+    state, meta = load_checkpoint(path)
+    config = saved_config(meta, path)
+    x_train, held_out = config.load_data(data)
+    vae = config.build_model(x_train, mode)
+    vae.set_state({k: v for k, v in state.items() if not k.startswith("method/")}, source=path)
+    vae.set_rng_state(meta["srng"])
+    return vae, config, held_out
 
 
-def config_differences(saved, current):
-    """Human-readable list of settings that differ between two configuration dicts."""
-    saved, current = {**LATER_SETTINGS, **saved}, {**LATER_SETTINGS, **current}
-    keys = sorted(set(saved) | set(current))
-    return [f"{k}: checkpoint has {saved.get(k)!r}, this run asks for {current.get(k)!r}"
-            for k in keys if saved.get(k) != current.get(k)]
+def saved_config(meta, path):
+    """The ``RunConfig`` of a checkpoint's meta; CheckpointError naming ``path`` if it is none."""
+    try:
+        return RunConfig.from_saved(meta["config"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise CheckpointError(f"{path}: {e}") from None

@@ -15,23 +15,21 @@ lower bound with the recognition model as q, before the step, exactly as
 All noise comes from the model's generator, as ``update``'s does.
 """
 
-import numpy as np
 import pytensor
 import pytensor.tensor as pt
 
-from .vae import ENCODER_PARAMS
-from .vae import LOG_2PI
-from .validation import check_batch, check_batches, check_epoch
+from ..runs.methods import TrainingMethod
+from ..vae import ENCODER_PARAMS, LOG_2PI
 
 
-class WakeSleep:
+class WakeSleep(TrainingMethod):
     """Train ``vae`` by wake-sleep instead of AEVB: ``update(batch, epoch)`` and
     ``update_batches(batches, epoch)`` as the model's, same batches, same state."""
 
     def __init__(self, vae):
         if vae.n_samples != 1:
             raise ValueError(f"wake-sleep draws one z per datapoint; the model has n_samples={vae.n_samples}")
-        self.vae = vae
+        super().__init__(vae)
         with pytensor.config.change_flags(floatX=vae.dtype):
             self._step = self.create_step()
 
@@ -68,21 +66,13 @@ class WakeSleep:
         log_var = pt.dot(h, vae.params["W_hxsigma"]) + vae.params["b_hxsigma"]
         return mean + pt.exp(0.5 * log_var) * noise
 
-    def update(self, batch, epoch):
+    def train_step(self, batch, epoch):
         """One wake-sleep step on batch ``batch`` of the model's x_train; returns its bound."""
         vae = self.vae
-        batch = check_batch(batch, vae.n_batches)
-        check_epoch(epoch)
-        rows = vae.x_train.get_value(borrow=True)[batch * vae.batch_size:(batch + 1) * vae.batch_size]
+        rows = self.rows(batch)
         generator = vae.srng.get_value(borrow=True)
         eps = vae.noise(vae.batch_size)
         z_dream = vae.noise(vae.batch_size)
         shape = (vae.batch_size, vae.features)
         noise = generator.random(shape) if not vae.continuous else generator.standard_normal(shape)
         return self._step(rows, eps, z_dream, noise.astype(vae.dtype), epoch)
-
-    def update_batches(self, batches, epoch):
-        """``update(b, epoch)`` for each b of ``batches``; their bounds, (len(batches),)."""
-        batches = check_batches(batches, self.vae.n_batches)
-        check_epoch(epoch)
-        return np.array([self.update(int(b), epoch) for b in batches])

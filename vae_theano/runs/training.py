@@ -1,8 +1,8 @@
 """The training loop of the original ``run.py``, resumable and guarded.
 
-Each epoch: shuffle the order of the batches with a seeded generator, run
-``vae.update(batch, epoch)`` for each (through ``vae.update_batches``, a tenth
-of the epoch per compiled call), record the mean training bound and the
+Each epoch: shuffle the order of the batches with a seeded generator, run the
+training method's step for each (for AEVB ``vae.update_batches``, a tenth of
+the epoch per compiled call), record the mean training bound and the
 seconds taken, evaluate the validation bound, and write a checkpoint and
 ``history.csv`` into the run folder (after every epoch, or every
 ``checkpoint_every`` seconds where epochs take milliseconds). Running the same thing again resumes from
@@ -10,19 +10,18 @@ the checkpoint and ends with exactly the numbers of an uninterrupted run.
 """
 
 import csv
-import io
 import os
 import time
 
 import numpy as np
 from tqdm import tqdm
 
-from .atomic import atomic_write
-from .checkpoint import (CHECKPOINT_FILE, CheckpointError, config_differences,
-                         load_checkpoint, save_checkpoint)
-from .datasets import dynamic_binarize
-from .evaluate import lower_bound
-from .run_folder import exclusive_run_folder
+from ..datasets import dynamic_binarize
+from ..evaluate import mean_lower_bound
+from ..files.atomic import write_csv
+from .checkpoint import CHECKPOINT_FILE, CheckpointError, load_checkpoint, save_checkpoint, saved_config
+from .folder import exclusive_run_folder
+from .methods import AEVB
 
 HISTORY_FILE = "history.csv"
 HISTORY_FIELDS = ("epoch", "train_bound", "valid_bound", "seconds")
@@ -33,21 +32,18 @@ class TrainingDiverged(RuntimeError):
     """The bound became NaN or infinite; the last good checkpoint is kept."""
 
 
-def train(vae, x_valid, epochs, out, config, seed=0, fresh=False, binarize=None, log=print, method=None,
-          checkpoint_every=0.0):
+def train(vae, x_valid, epochs, out, config, *, fresh=False, log=print, method=None, checkpoint_every=0.0):
     """Train ``vae`` up to ``epochs`` epochs, checkpointing into the folder ``out``.
 
     x_valid: (n, D) held-out rows for the validation bound.
-    config: a JSON-serialisable dict describing the run (model sizes, optimiser,
-        data, ...); a checkpoint made with another config is refused.
-    seed: seeds the batch shuffling (and the dynamic binarisation).
+    config: the run's ``RunConfig``, stored in the checkpoint; a checkpoint made
+        with another configuration is refused. Its ``seed`` seeds the batch
+        shuffling (and the dynamic binarisation); its ``binarize`` = "dynamic"
+        redraws x_train ~ Bernoulli(grey levels) every epoch (the grey levels
+        are the model's x_train as given).
     fresh: ignore an existing checkpoint and start over.
-    binarize: None, or "dynamic" to redraw x_train ~ Bernoulli(grey levels)
-        every epoch (the grey levels are the model's x_train as given).
-    method: None to train by AEVB (``vae.update_batches``), or another training
-        method on the same model (``wake_sleep.WakeSleep``, ``mcem.MCEM``): an
-        object with ``update_batches(batches, epoch)``, and ``get_state`` /
-        ``set_state`` when it has state of its own (kept in the checkpoint).
+    method: the ``TrainingMethod`` (``methods.py``); None is ``AEVB(vae)``. A
+        method's own state (``get_state``) is kept in the checkpoint.
     checkpoint_every: write the checkpoint and history.csv after an epoch only when
         at least this many seconds have passed since the last write (and always
         after the last epoch). 0 writes after every epoch. The writes grow with the
@@ -56,26 +52,24 @@ def train(vae, x_valid, epochs, out, config, seed=0, fresh=False, binarize=None,
         than training without it; a crash then loses at most that much training.
     Returns the history: a list of {epoch, train_bound, valid_bound, seconds}.
 
-    The run holds ``out``'s lock throughout (``run_folder``): a second run into
+    The run holds ``out``'s lock throughout (``folder.py``): a second run into
     the same folder fails at once. ``history.csv`` is rewritten from the
     checkpoint, the one source of truth, whenever a run resumes.
     """
     with exclusive_run_folder(out):
-        return _train(vae, x_valid, epochs, out, config, seed, fresh, binarize, log, method, checkpoint_every)
+        return _train(vae, x_valid, epochs, out, config, fresh, log, method or AEVB(vae), checkpoint_every)
 
 
-def _train(vae, x_valid, epochs, out, config, seed, fresh, binarize, log, method, checkpoint_every):
-    step = (method or vae).update_batches
-    method_state = getattr(method, "get_state", None)
+def _train(vae, x_valid, epochs, out, config, fresh, log, method, checkpoint_every):
     path = os.path.join(out, CHECKPOINT_FILE)
-    shuffle_rng = np.random.default_rng(seed)
-    binarize_rng = np.random.default_rng([seed, 1])
-    grey = vae.x_train.get_value() if binarize == "dynamic" else None
+    shuffle_rng = np.random.default_rng(config.seed)
+    binarize_rng = np.random.default_rng([config.seed, 1])
+    grey = vae.x_train.get_value() if config.binarize == "dynamic" else None
     history = []
 
     if os.path.exists(path) and not fresh:
         state, meta = load_checkpoint(path)
-        differences = config_differences(meta["config"], config)
+        differences = saved_config(meta, path).differences(config)
         if differences:
             raise CheckpointError(f"{path} was made with another configuration:\n  "
                                   + "\n  ".join(differences)
@@ -83,8 +77,7 @@ def _train(vae, x_valid, epochs, out, config, seed, fresh, binarize, log, method
         saved_method = {k[len("method/"):]: state.pop(k) for k in list(state) if k.startswith("method/")}
         vae.set_state(state, source=path)
         vae.set_rng_state(meta["srng"])
-        if method_state:
-            method.set_state({**saved_method, **meta.get("method", {})})
+        method.set_state({**saved_method, **meta.get("method", {})})
         shuffle_rng.bit_generator.state = meta["shuffle_rng"]
         binarize_rng.bit_generator.state = meta["binarize_rng"]
         history = meta["history"]
@@ -101,7 +94,7 @@ def _train(vae, x_valid, epochs, out, config, seed, fresh, binarize, log, method
         with tqdm(total=vae.n_batches, desc=f"epoch {epoch}/{epochs}", unit="batch",
                   leave=False, disable=None) as bar:
             for chunk in np.array_split(batch_order, min(CHUNKS_PER_EPOCH, vae.n_batches)):
-                bounds = step(chunk, epoch)
+                bounds = method.update_batches(chunk, epoch)
                 if not np.all(np.isfinite(bounds)):
                     k = int(np.argmin(np.isfinite(bounds)))
                     raise TrainingDiverged(
@@ -115,14 +108,14 @@ def _train(vae, x_valid, epochs, out, config, seed, fresh, binarize, log, method
                 bar.update(len(chunk))
         train_bound = total / vae.n_batches
         seconds = time.perf_counter() - begin
-        valid_bound = lower_bound(vae, x_valid)
+        valid_bound = mean_lower_bound(vae, x_valid)
         history.append(dict(epoch=epoch, train_bound=train_bound, valid_bound=valid_bound,
                             seconds=seconds))
         if epoch == epochs or time.perf_counter() - last_save >= checkpoint_every:
-            save_checkpoint(path, vae, dict(config=config, history=history,
+            save_checkpoint(path, vae, dict(config=config.to_dict(), history=history,
                                             shuffle_rng=shuffle_rng.bit_generator.state,
                                             binarize_rng=binarize_rng.bit_generator.state),
-                            method_state() if method_state else None)
+                            method.get_state())
             write_history(os.path.join(out, HISTORY_FILE), history)
             last_save = time.perf_counter()
         log(f"epoch {epoch:3d}/{epochs}  train {train_bound:9.3f}  valid {valid_bound:9.3f}  "
@@ -133,16 +126,6 @@ def _train(vae, x_valid, epochs, out, config, seed, fresh, binarize, log, method
 def write_history(path, history):
     """history.csv: one row per epoch (epoch, train_bound, valid_bound, seconds), atomically."""
     write_csv(history, HISTORY_FIELDS, path)
-
-
-def write_csv(rows, fields, path):
-    """rows (dicts) as a CSV file with the columns ``fields``, written atomically."""
-    text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({k: row[k] for k in fields} for row in rows)
-    with atomic_write(path, "w") as f:
-        f.write(text.getvalue())
 
 
 def read_history(path):

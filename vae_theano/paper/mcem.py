@@ -16,12 +16,13 @@ import numpy as np
 import pytensor
 import pytensor.tensor as pt
 
+from ..runs.methods import TrainingMethod
+from ..validation import check_positive_int
+from ..vae import ENCODER_PARAMS
 from .hmc import PosteriorSampler
-from .vae import ENCODER_PARAMS
-from .validation import check_batch, check_batches, check_epoch, check_positive_int
 
 
-class MCEM:
+class MCEM(TrainingMethod):
     """Train ``vae``'s decoder by Monte Carlo EM; the encoder is not used.
 
     ``update(batch, epoch)`` returns the batch's mean log p(x|z) + log p(z) at
@@ -31,7 +32,7 @@ class MCEM:
     def __init__(self, vae, leapfrog_steps=10, weight_updates=5, target_acceptance=0.9, seed=0):
         check_positive_int("leapfrog_steps", leapfrog_steps)
         check_positive_int("weight_updates", weight_updates)
-        self.vae = vae
+        super().__init__(vae)
         self.leapfrog_steps, self.weight_updates = int(leapfrog_steps), int(weight_updates)
         self.target_acceptance = target_acceptance
         self.rng = np.random.default_rng(seed)
@@ -51,12 +52,11 @@ class MCEM:
         return pytensor.function([x, z, epoch], logpxz.mean(), updates=updates, mode=vae.mode,
                                  name="mcem_m_step", on_unused_input="ignore")
 
-    def update(self, batch, epoch):
+    def train_step(self, batch, epoch):
+        """One HMC transition per datapoint of batch ``batch``, then the decoder's weight updates."""
         vae = self.vae
-        batch = check_batch(batch, vae.n_batches)
-        check_epoch(epoch)
-        rows = slice(batch * vae.batch_size, (batch + 1) * vae.batch_size)
-        x = vae.x_train.get_value(borrow=True)[rows]
+        rows = slice(batch * vae.batch_size, (batch + 1) * vae.batch_size)  # the batch's chains
+        x = self.rows(batch)
         chains = PosteriorSampler(vae, x, self.z[rows], self.leapfrog_steps, self.step_size[rows],
                                   self.target_acceptance)
         chains.step(self.rng)
@@ -65,12 +65,6 @@ class MCEM:
         for _ in range(self.weight_updates):
             self._m_step(x, chains.z, epoch)
         return log_joint
-
-    def update_batches(self, batches, epoch):
-        """``update(b, epoch)`` for each b of ``batches``; their values, (len(batches),)."""
-        batches = check_batches(batches, self.vae.n_batches)
-        check_epoch(epoch)
-        return np.array([self.update(int(b), epoch) for b in batches])
 
     def get_state(self):
         """The chains (z, step sizes) and the sampler's generator state."""

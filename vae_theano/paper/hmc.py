@@ -1,7 +1,7 @@
 """Hamiltonian Monte Carlo on a VAE's posterior p(z|x) ∝ p(x|z) p(z): one chain per row.
 
 Used by the paper's Monte Carlo EM baseline (``mcem.py``) and its marginal
-likelihood estimator (``evaluate.hmc_marginal_likelihood``, appendix D). The
+likelihood estimator (``marginal_likelihood.py``, appendix D). The
 target and its gradient,
 
     log p(x|z) + log p(z)  and  d/dz of it,   x (n, D), z (n, n_latent) -> (n,), (n, n_latent),
@@ -18,7 +18,7 @@ import numpy as np
 import pytensor
 import pytensor.tensor as pt
 
-from .vae import LOG_2PI
+from ..vae import LOG_2PI
 
 _log_joint_functions = weakref.WeakKeyDictionary()
 
@@ -77,14 +77,14 @@ def transition(log_joint, z, step_size, leapfrog_steps, momentum, uniform):
     uniform (n,). Returns (z', accepted (n,), min(1, acceptance ratio) (n,),
     log_joint at z' (n,): the trajectory already computed it).
     """
-    eps = step_size[:, None]
+    h = step_size[:, None]
     log_p0, gradient = (np.asarray(a, dtype=np.float64) for a in log_joint(z))
-    p = momentum + 0.5 * eps * gradient
+    p = momentum + 0.5 * h * gradient
     z_new = np.asarray(z, dtype=np.float64)
     for i in range(leapfrog_steps):
-        z_new = z_new + eps * p
+        z_new = z_new + h * p
         log_p, gradient = (np.asarray(a, dtype=np.float64) for a in log_joint(z_new))
-        p = p + (eps if i < leapfrog_steps - 1 else 0.5 * eps) * gradient
+        p = p + (h if i < leapfrog_steps - 1 else 0.5 * h) * gradient
     log_ratio = (log_p - 0.5 * np.sum(p ** 2, axis=1)) - (log_p0 - 0.5 * np.sum(momentum ** 2, axis=1))
     log_ratio = np.where(np.isfinite(log_ratio), log_ratio, -np.inf)  # a diverged trajectory is rejected
     accepted = np.log(uniform) < log_ratio

@@ -1,11 +1,9 @@
-"""Hand-written C loops for the model's two hot formulas, and the rewrites that use them.
+"""Hand-written C loops for the model's two hot formulas, each with a NumPy ``perform``.
 
 The model writes ``formulas.AdamUpdate`` and ``formulas.BernoulliLogLikelihood``
-(and its gradient) in plain PyTensor. On the C backend the rewrite
-``use_c_loops`` (tagged ``cxx_only``, so JAX, Numba and the Python linker never
-run it) swaps each of those nodes for a C Op of this module that computes the
-same numbers, before any other rewrite sees the graph; every other backend
-inlines the formulas instead.
+(and its gradient) in plain PyTensor; on the C backend the rewrites of
+``rewrites.py`` swap each of those nodes for an Op of this module that
+computes the same numbers.
 
 Why: written symbolically, one Adam update of a 784 x 400 weight matrix becomes
 a generic fused elementwise loop that PyTensor does not vectorise, and the
@@ -18,20 +16,15 @@ the C compiler vectorises, writing the parameter and the moments in place:
     v' = b2 v + (1 - b2) g^2
     theta' = theta + coef * m' / (sqrt(v') + epsilon) - decay * theta
 
-The Op is created out of place; the rewrite ``adam_step_inplace`` (PyTensor's
-"inplace" phase) swaps in the in-place version where the destroy handler
-allows it, which is how PyTensor's own in-place Ops enter a graph. Each Op also
-has a NumPy ``perform``.
+The Op is created out of place; the rewrite ``adam_step_inplace`` swaps in the
+in-place version where the destroy handler allows it, which is how PyTensor's
+own in-place Ops enter a graph.
 """
 
 import numpy as np
 import pytensor.tensor as pt
-from pytensor.compile import optdb
 from pytensor.graph.basic import Apply
-from pytensor.graph.rewriting.basic import dfs_rewriter, node_rewriter
 from pytensor.link.c.op import COp
-
-from .formulas import AdamUpdate, BernoulliLogLikelihood, BernoulliLogLikelihoodGrad
 
 
 class AdamStep(COp):
@@ -169,19 +162,6 @@ class AdamStep(COp):
                 }}
             }}
             """
-
-
-@node_rewriter([AdamStep])
-def adam_step_inplace(fgraph, node):
-    """Make an AdamStep write theta, m and v in place."""
-    op = node.op
-    if not op.inplace:
-        return AdamStep(op.b1, op.b2, op.epsilon, inplace=True).make_node(*node.inputs).outputs
-    return None
-
-
-optdb.register("adam_step_inplace", dfs_rewriter(adam_step_inplace, name="adam_step_inplace"),
-               "fast_run", "inplace", "cxx_only", position=50.3)
 
 
 # What -ffast-math would give (gcc calls glibc's vectorised exp and log1p, and
@@ -359,20 +339,3 @@ class BernoulliLogLikGrad(_VectorMathCOp):
             Py_DECREF(g_c);
         }}
         """
-
-
-@node_rewriter([AdamUpdate, BernoulliLogLikelihood, BernoulliLogLikelihoodGrad])
-def use_c_loops(fgraph, node):
-    """Replace a formula of ``vae_theano.formulas`` by the C Op that computes it."""
-    op = node.op
-    if isinstance(op, AdamUpdate):
-        return AdamStep(op.b1, op.b2, op.epsilon).make_node(*node.inputs).outputs
-    if isinstance(op, BernoulliLogLikelihood):
-        return BernoulliLogLik().make_node(*node.inputs).outputs
-    return BernoulliLogLikGrad().make_node(*node.inputs).outputs
-
-
-# Before PyTensor inlines every OpFromGraph (``inline_ofg_expansion``, position
-# -0.01), and only where C code runs.
-optdb.register("use_c_loops", dfs_rewriter(use_c_loops, name="use_c_loops"),
-               "fast_run", "cxx_only", position=-0.02)

@@ -1,0 +1,69 @@
+"""Which PyTensor mode compiles the model: C (CVM) unless the caller names another, and the
+mode of ``update_batches``' scan on C.
+
+- ``resolve_mode``: C (PyTensor's ``CVM``, as Theano compiled to C) unless the
+  caller names another mode (``"NUMBA"``, ``"JAX"``, ``"FAST_COMPILE"``, or a
+  ``pytensor.compile.Mode``). Modes that run C get a BLAS (``blas.configure_blas``).
+- ``scan_mode``: ``update_batches``' scan on C keeps each parameter and moment
+  in one buffer updated in place, as ``update`` does.
+"""
+
+from pytensor.compile.mode import Mode, get_mode, predefined_modes
+
+from .blas import configure_blas
+
+DEFAULT_MODE = "CVM"
+MODES = ("CVM", "C", "NUMBA", "JAX", "FAST_COMPILE", "FAST_RUN", "PYTORCH", "MLX")
+JIT_BACKENDS = ("NUMBA", "JAX", "PYTORCH", "MLX")  # modes that compile no C code of PyTensor's
+
+
+def runs_c(mode):
+    """Whether ``mode`` runs PyTensor's C code (C, CVM, FAST_RUN, ...) rather than a JIT backend."""
+    return not any(name in mode_name(mode) for name in JIT_BACKENDS)
+
+
+def mode_name(mode):
+    """The upper-case name of a mode string, or of a Mode's linker ("JAXLINKER", ...)."""
+    return mode.upper() if isinstance(mode, str) else type(getattr(mode, "linker", None)).__name__.upper()
+
+
+def resolve_mode(mode=None):
+    """The PyTensor compilation mode to use: ``mode``, or C (CVM) by default.
+
+    A string must name one of ``MODES``; a ``pytensor.compile.Mode`` is taken
+    as it is. Modes that run C get a BLAS (``configure_blas``).
+    """
+    if mode is None:
+        mode = DEFAULT_MODE
+    if isinstance(mode, str):
+        if mode.upper() not in MODES or (mode.upper() != "FAST_RUN" and mode.upper() not in predefined_modes):
+            raise ValueError(f"mode must be one of {', '.join(MODES)} or a pytensor Mode, got {mode!r}")
+        if mode.upper() == "JAX":
+            try:
+                import jax  # noqa: F401
+            except ImportError:
+                raise ValueError("mode='JAX' needs JAX: pip install -e '.[jax]'") from None
+    elif not isinstance(mode, Mode):
+        raise ValueError(f"mode must be one of {', '.join(MODES)} or a pytensor Mode, "
+                         f"got {type(mode).__name__} {mode!r}")
+    if runs_c(mode):
+        configure_blas()
+    return mode
+
+
+def scan_mode(mode):
+    """The mode that compiles ``update_batches``' scan: on C, with the JIT
+    backends' buffer rewrite (``scan_save_mem_no_prealloc``) in place of C's own.
+
+    C's rewrite keeps two slots per recurrent state (the inner function may
+    write the next state into the free one); with ~30 states of 1.25 MB each,
+    every step then wrote fresh copies and AdamStep could not run in place.
+    With one slot, PyTensor turns each state into an untraced recurrence that
+    the step updates in place, as ``update`` does its shared variables.
+    ``tests/test_update_batches.py`` checks that this still happens.
+    """
+    # FAST_COMPILE runs no scan rewrite: adding the buffer one alone would shrink
+    # buffers that nothing then turns into untraced recurrences.
+    if not runs_c(mode) or "FAST_COMPILE" in mode_name(mode):
+        return mode
+    return get_mode(mode).excluding("scan_save_mem_prealloc").including("scan_save_mem_no_prealloc")

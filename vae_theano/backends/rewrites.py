@@ -1,0 +1,48 @@
+"""The rewrites that bring the C Ops of ``ops.py`` into a graph; every ``optdb`` registration
+of the package is here, and importing ``vae_theano.backends`` runs them.
+
+- ``use_c_loops`` replaces each formula node of ``vae_theano.formulas`` by the C
+  Op that computes it. Tagged ``cxx_only`` (as PyTensor's own BLAS rewrites
+  are), so JAX, Numba and the Python linker never run it: they inline the
+  formulas instead (PyTensor's ``inline_ofg_expansion``). Position -0.02, just
+  before that inlining at -0.01.
+- ``adam_step_inplace`` (PyTensor's "inplace" phase, position 50.3) makes each
+  ``AdamStep`` write its parameter and moments in place where the destroy
+  handler allows it.
+"""
+
+from pytensor.compile import optdb
+from pytensor.graph.rewriting.basic import dfs_rewriter, node_rewriter
+
+from ..formulas import AdamUpdate, BernoulliLogLikelihood, BernoulliLogLikelihoodGrad
+from .ops import AdamStep, BernoulliLogLik, BernoulliLogLikGrad
+
+
+@node_rewriter([AdamUpdate, BernoulliLogLikelihood, BernoulliLogLikelihoodGrad])
+def use_c_loops(fgraph, node):
+    """Replace a formula of ``vae_theano.formulas`` by the C Op that computes it."""
+    op = node.op
+    if isinstance(op, AdamUpdate):
+        return AdamStep(op.b1, op.b2, op.epsilon).make_node(*node.inputs).outputs
+    if isinstance(op, BernoulliLogLikelihood):
+        return BernoulliLogLik().make_node(*node.inputs).outputs
+    return BernoulliLogLikGrad().make_node(*node.inputs).outputs
+
+
+# Before PyTensor inlines every OpFromGraph (``inline_ofg_expansion``, position
+# -0.01), and only where C code runs.
+optdb.register("use_c_loops", dfs_rewriter(use_c_loops, name="use_c_loops"),
+               "fast_run", "cxx_only", position=-0.02)
+
+
+@node_rewriter([AdamStep])
+def adam_step_inplace(fgraph, node):
+    """Make an AdamStep write theta, m and v in place."""
+    op = node.op
+    if not op.inplace:
+        return AdamStep(op.b1, op.b2, op.epsilon, inplace=True).make_node(*node.inputs).outputs
+    return None
+
+
+optdb.register("adam_step_inplace", dfs_rewriter(adam_step_inplace, name="adam_step_inplace"),
+               "fast_run", "inplace", "cxx_only", position=50.3)

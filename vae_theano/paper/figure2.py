@@ -1,0 +1,94 @@
+"""Figure 2 of Kingma & Welling (2013): the lower bound against training samples, AEVB against wake-sleep.
+
+MNIST with N_z in {3, 5, 10, 20, 200} and 500 hidden units, Frey Face with
+N_z in {2, 5, 10, 20} and 200 (``settings.FIGURE2``), each model in a folder
+of its own, ``<dataset>_nz<N_z>_<method>``. The figure's rows are every
+model's epochs thinned to ``rows_per_decade`` on the log axis (10^7 samples
+are 6,667 epochs of Frey Face); each model's history.csv has them all.
+"""
+
+import math
+import os
+
+from tqdm import tqdm
+
+from ..files.atomic import write_csv
+from ..plots import plot_paper_panels
+from ..runs.config import load_dataset
+from ..runs.folder import exclusive_run_folder
+from . import settings
+from .models import train_model
+
+FIELDS = ("dataset", "n_z", "method", "samples", "train_bound", "test_bound")
+
+
+def parse_budget(text, datasets):
+    """--budget: one number for every data set, or "name=number,..." naming each of ``datasets``."""
+    try:
+        if "=" not in text:
+            return dict.fromkeys(datasets, float(text))
+        budgets = {name.strip(): float(value) for name, value in (item.split("=") for item in text.split(","))}
+    except ValueError:
+        raise ValueError(f"--budget: a number or name=number,..., got {text!r}") from None
+    missing = [d for d in datasets if d not in budgets]
+    if missing or any(b <= 0 for b in budgets.values()):
+        raise ValueError(f"--budget {text!r}: needs a positive number for {', '.join(datasets)}")
+    return budgets
+
+
+def thinned(rows, per_decade):
+    """The rows (in order of samples) whose floor(per_decade * log10(samples)) is new, and the last."""
+    kept, last_bin = [], None
+    for i, row in enumerate(rows):
+        bin_ = int(per_decade * math.log10(row["samples"]) + 1e-9)
+        if bin_ != last_bin or i == len(rows) - 1:
+            kept.append(row)
+            last_bin = bin_
+    return kept
+
+
+def model_data(dataset, data=None):
+    """(x_train, x_held) of figure 2's models: MNIST's test set, Frey Face's held-out faces."""
+    x_train, (x_held, _) = load_dataset(dataset, data)
+    return x_train, x_held
+
+
+def make_figure2(out, datasets, methods, budgets, latents=None, data=None, dtype="float32", mode=None,
+                 rows_per_decade=50, log=print):
+    """Train (or continue) every model of the figure to ``budgets[dataset]`` samples under
+    ``out``, then write figure2.csv and figure2.png there; returns the figure's rows.
+
+    latents: the N_z to run (None: the paper's).
+    """
+    jobs = [(d, n_z, m) for d in datasets for n_z in settings.FIGURE2[d]["latents"]
+            if latents is None or n_z in latents for m in methods]
+    rows = []
+    with exclusive_run_folder(out):  # one run per folder, checked before the data loads
+        loaded = {d: model_data(d, data) for d in datasets}
+        for name, n_z, method in tqdm(jobs, desc="figure 2", unit="model", disable=None):
+            folder = os.path.join(out, f"{name}_nz{n_z}_{method}")
+            log(f"{name}, N_z = {n_z}, {method}: up to {budgets[name]:.3g} samples in {folder}")
+            vae, _, history = train_model(folder, name, loaded[name], n_z, settings.FIGURE2[name]["hidden"],
+                                          method, budgets[name], dtype, log, mode=mode)
+            per_epoch = vae.n_batches * vae.batch_size
+            rows += thinned([dict(dataset=name, n_z=n_z, method=method, samples=h["epoch"] * per_epoch,
+                                  train_bound=h["train_bound"], test_bound=h["valid_bound"]) for h in history],
+                            rows_per_decade)
+            log(f"  {rows[-1]['samples']:,} samples: train {rows[-1]['train_bound']:.2f}, "
+                f"test {rows[-1]['test_bound']:.2f}")
+        write_csv(rows, FIELDS, os.path.join(out, "figure2.csv"))
+        plot(rows, datasets, methods, os.path.join(out, "figure2.png"))
+    return rows
+
+
+def plot(rows, datasets, methods, path):
+    """One row of panels per data set, one panel per N_z, every method in each."""
+    def curves(name, n_z):
+        mine = {m: [r for r in rows if r["dataset"] == name and r["n_z"] == n_z and r["method"] == m]
+                for m in methods}
+        return {m: ([r["samples"] for r in rs], [r["train_bound"] for r in rs], [r["test_bound"] for r in rs])
+                for m, rs in mine.items() if rs}
+
+    panels = [[(f"{settings.TITLES[name]}, $N_z$ = {n_z}", curves(name, n_z))
+               for n_z in settings.FIGURE2[name]["latents"]] for name in datasets]
+    plot_paper_panels(panels, path, "L (lower bound, nats)")

@@ -1,0 +1,139 @@
+"""What the example scripts share: one-line errors, the training flags, one run from data to pictures.
+
+``examples/train_mnist.py`` and ``examples/train_freyface.py`` load their data
+and call ``train_and_draw``; everything else (flags, model, loop, checkpoints,
+pictures, summary) is here so that both behave the same way.
+"""
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+from .. import plots
+from ..backends.modes import DEFAULT_MODE
+from ..evaluate import mean_lower_bound
+from .config import RunConfig
+from .folder import RunFolderBusy
+from .training import TrainingDiverged, train
+
+PICTURES = {
+    "history": "history.png",
+    "samples": "samples.png",
+    "reconstructions": "reconstructions.png",
+    "manifold": "manifold.png",
+    "latent": "latent_means.png",
+}
+_DEFAULTS = RunConfig.__dataclass_fields__
+
+
+def cli(main):
+    """Run an example's ``main(argv)`` from the command line: a missing or bad file,
+    a refused checkpoint or a diverged run ends with one clear line, not a traceback."""
+    try:
+        main(sys.argv[1:])
+    except (FileNotFoundError, ValueError, TrainingDiverged, RunFolderBusy) as e:
+        sys.exit(f"error: {e}")
+    except KeyboardInterrupt:
+        sys.exit("interrupted; run the same command again to resume from the last checkpoint")
+
+
+def parser(description, *, epochs, hidden, n_latent, batch_size, learning_rate, out):
+    """An ArgumentParser with the training flags, their defaults shown in --help.
+
+    The arguments are the example's own defaults; every other flag's default is
+    ``RunConfig``'s (the original's)."""
+    default = lambda name: _DEFAULTS[name].default
+    p = argparse.ArgumentParser(description=description,
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--epochs", type=int, default=epochs, help="epochs to train in all (a resumed run continues up to this)")
+    p.add_argument("--hidden", type=int, default=hidden, help="hidden units of encoder and decoder")
+    p.add_argument("--hu-encoder", type=int, default=None, help="encoder hidden units (None: same as --hidden)")
+    p.add_argument("--hu-decoder", type=int, default=None, help="decoder hidden units (None: same as --hidden)")
+    p.add_argument("--n-latent", type=int, default=n_latent, help="dimension of z")
+    p.add_argument("--batch-size", type=int, default=batch_size, help="rows per Adam step")
+    p.add_argument("--learning-rate", type=float, default=learning_rate, help="Adam's step size")
+    p.add_argument("--b1", type=float, default=default("b1"), help="Adam's first-moment decay (the original's)")
+    p.add_argument("--b2", type=float, default=default("b2"), help="Adam's second-moment decay")
+    p.add_argument("--lam", type=float, default=default("lam"), help="L2 (MAP) weight on the W matrices")
+    p.add_argument("--bias-correction", choices=["epoch", "step"], default=default("bias_correction"),
+                   help="Adam's bias correction by epoch (the original) or by step (Kingma & Ba)")
+    p.add_argument("--n-samples", type=int, default=default("n_samples"),
+                   help="noise samples per datapoint in the bound (L)")
+    p.add_argument("--activation", choices=["relu", "tanh"], default=default("activation"),
+                   help="hidden units: the original's ReLU or the paper's tanh")
+    p.add_argument("--optimizer", choices=["adam", "adagrad"], default=default("optimizer"),
+                   help="the original's Adam, or the paper's Adagrad (--learning-rate is its step size)")
+    p.add_argument("--bounded-mean", action="store_true",
+                   help="Gaussian decoder: a sigmoid mean in (0, 1), as the paper's Frey Face model")
+    p.add_argument("--data", default=None,
+                   help="data file or folder (default: $VAE_THEANO_DATA, then data/, then download)")
+    p.add_argument("--out", default=out, help="run folder: checkpoint, history.csv, pictures")
+    p.add_argument("--mode", default=DEFAULT_MODE, help="PyTensor backend: CVM (C), NUMBA, JAX, ...")
+    p.add_argument("--dtype", default=default("dtype"), choices=["float32", "float64"], help="precision")
+    p.add_argument("--seed", type=int, default=default("seed"),
+                   help="seeds weights, noise and batch order (42: the original's)")
+    p.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint and start over")
+    return p
+
+
+def config_from_args(args, x_train, *, dataset, continuous, binarize=None):
+    """The ``RunConfig`` of a training example's flags, for the training rows x_train (N, D)."""
+    return RunConfig(dataset=dataset, continuous=continuous, N=len(x_train), features=x_train.shape[1],
+                     hu_encoder=args.hu_encoder or args.hidden, hu_decoder=args.hu_decoder or args.hidden,
+                     n_latent=args.n_latent, batch_size=args.batch_size, learning_rate=args.learning_rate,
+                     b1=args.b1, b2=args.b2, lam=args.lam, dtype=args.dtype, seed=args.seed,
+                     binarize=binarize, bias_correction=args.bias_correction, n_samples=args.n_samples,
+                     activation=args.activation, optimizer=args.optimizer, bounded_mean=args.bounded_mean)
+
+
+def train_and_draw(args, x_train, x_valid, *, continuous, image_shape, dataset, labels_valid=None,
+                   binarize=None, log=print):
+    """Build the model from ``args``, train it into ``args.out``, draw the pictures.
+
+    Returns (vae, history). The pictures: the bound curves, prior samples,
+    validation data beside reconstructions, and for n_latent == 2 the learned
+    manifold and (with labels) the validation set's latent means.
+    """
+    begin = time.perf_counter()
+    config = config_from_args(args, x_train, dataset=dataset, continuous=continuous, binarize=binarize)
+    vae = config.build_model(x_train, args.mode)
+    log(f"model {vae.features}-{config.hu_encoder}-{config.n_latent}-{config.hu_decoder}-{vae.features} "
+        f"({'Gaussian' if continuous else 'Bernoulli'} decoder), {vae.N} training rows, "
+        f"{config.dtype}, mode {args.mode}; built in {time.perf_counter() - begin:.1f} s")
+    history = train(vae, x_valid, args.epochs, args.out, config, fresh=args.fresh, log=log)
+    draw_pictures(vae, history, x_valid, image_shape, args.out, labels_valid)
+    final = mean_lower_bound(vae, x_valid) if not history else history[-1]["valid_bound"]
+    log(f"done: validation bound {final:.2f} nats per {'image' if image_shape else 'datapoint'} "
+        f"after {len(history)} epochs; total {time.perf_counter() - begin:.1f} s; "
+        f"results in {args.out}")
+    return vae, history
+
+
+def draw_pictures(vae, history, x_valid, image_shape, out, labels_valid=None):
+    """Write the run's PNGs into ``out``; returns their paths."""
+    rng = np.random.default_rng(0)
+    paths = [plots.plot_history(history, os.path.join(out, PICTURES["history"]))]
+    samples = vae.decode(rng.standard_normal((100, vae.n_latent)))
+    paths.append(plots.plot_samples(samples, image_shape, os.path.join(out, PICTURES["samples"])))
+    shown = x_valid[:50]
+    reconstructed = vae.decode(vae.encode_mean(shown)[0])
+    paths.append(plots.plot_reconstructions(shown, reconstructed, image_shape,
+                                            os.path.join(out, PICTURES["reconstructions"])))
+    if vae.n_latent == 2:
+        paths.append(plots.plot_manifold(vae.decode, image_shape, os.path.join(out, PICTURES["manifold"])))
+        if labels_valid is not None:
+            mu = vae.encode_mean(x_valid)[0]
+            paths.append(plots.plot_latent_means(mu, labels_valid, os.path.join(out, PICTURES["latent"])))
+    return paths
+
+
+def parse_list(text, allowed, what):
+    """"a,b" -> ["a", "b"], each checked against ``allowed``."""
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    bad = [item for item in items if item not in allowed]
+    if bad or not items:
+        raise ValueError(f"{what}: {', '.join(bad) or 'nothing given'}; choose from {', '.join(map(str, allowed))}")
+    return items
