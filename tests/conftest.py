@@ -1,4 +1,6 @@
+import http.server
 import os
+import threading
 
 import numpy as np
 import pytest
@@ -22,3 +24,24 @@ def tiny_binary():
     x = np.random.RandomState(0).uniform(size=(20, 6))
     x[x < 0.2], x[x > 0.9] = 0.0, 1.0
     return x
+
+
+@pytest.fixture
+def server(tmp_path):
+    """A static file server on 127.0.0.1 serving tmp_path/served."""
+    served = tmp_path / "served"
+    served.mkdir()
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(served), **kwargs)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield served, f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()

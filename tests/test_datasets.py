@@ -2,11 +2,9 @@
 
 import gzip
 import hashlib
-import http.server
 import os
 import pickle
 import struct
-import threading
 
 import numpy as np
 import pytest
@@ -179,7 +177,7 @@ def test_malicious_pickle_is_refused(tmp_path, name):
     with opener(tmp_path / name, "wb") as f:
         pickle.dump(_Exploit(str(victim)), f, protocol=2)
     loader = load_mnist if name.startswith("mnist") else load_freyface
-    with pytest.raises(DatasetError, match=r"refusing to load (io|builtins)\.open"):
+    with pytest.raises(DatasetError, match=r"refusing to load (_?io|builtins)\.open"):
         loader(tmp_path)
     assert not victim.exists()
 
@@ -236,27 +234,6 @@ def test_missing_files(tmp_path):
 
 # -- downloads -----------------------------------------------------------------
 
-@pytest.fixture
-def server(tmp_path):
-    """A static file server on 127.0.0.1 serving tmp_path/served."""
-    served = tmp_path / "served"
-    served.mkdir()
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, directory=str(served), **kwargs)
-
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield served, f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
-
-
 def test_download_with_good_digest(tmp_path, server, tiny_sizes, digits):
     served, url = server
     write_idx(served, digits)
@@ -288,11 +265,33 @@ def test_downloaded_freyface_is_checked(tmp_path, server):
 
 
 def test_no_network_says_what_to_do(tmp_path, monkeypatch):
-    monkeypatch.setattr(datasets, "REPO_DATA", str(tmp_path / "data"))
+    monkeypatch.setattr(datasets, "CHECKOUT_DATA", str(tmp_path / "data"))
     monkeypatch.setattr(datasets, "FREY_MIRRORS", ("http://127.0.0.1:9/",))
     monkeypatch.delenv("VAE_THEANO_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     with pytest.raises(FileNotFoundError) as info:
         load_freyface()
     message = str(info.value)
-    assert "frey_rawface.mat is missing" in message and str(tmp_path / "data") in message
+    cache = tmp_path / "cache" / "vae-theano"
+    assert "frey_rawface.mat is missing" in message and f"into {cache}" in message
     assert "http://127.0.0.1:9/frey_rawface.mat" in message
+    assert os.listdir(cache) == []  # nothing half-downloaded
+
+
+def test_downloads_go_to_the_users_cache_and_are_found_there(tmp_path, server, tiny_sizes, monkeypatch):
+    served, url = server
+    faces = np.random.RandomState(0).randint(0, 256, (560, 12)).astype(np.uint8)
+    scipy.io.savemat(served / "frey_rawface.mat", {"ff": faces})
+    monkeypatch.setattr(datasets, "CHECKOUT_DATA", None)  # an installed package
+    monkeypatch.setattr(datasets, "FREY_MIRRORS", ("http://127.0.0.1:9/", url))
+    monkeypatch.setattr(datasets, "FREY_ARRAY_SHA256", hashlib.sha256(faces.tobytes()).hexdigest())
+    monkeypatch.delenv("VAE_THEANO_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    x_train, _ = load_freyface()
+    assert os.listdir(tmp_path / "cache" / "vae-theano") == ["frey_rawface.mat"]
+    (served / "frey_rawface.mat").unlink()  # the second time, the cache serves
+    np.testing.assert_array_equal(load_freyface()[0], x_train)
+    np.testing.assert_array_equal(x_train, faces.T[:9] / np.float32(256))
+    monkeypatch.setenv("VAE_THEANO_DATA", str(tmp_path / "chosen"))  # the variable overrides the cache
+    with pytest.raises(FileNotFoundError, match=f"into {tmp_path / 'chosen'}"):
+        load_freyface()

@@ -361,3 +361,48 @@ def test_figure3_example(mnist_dir, tmp_path):
     assert_evaluates(out / "n200_aevb", mnist_dir, ("mnist test set, 50 rows:", "(aevb, N_z = 3)"))  # the first 200 images
     with pytest.raises(ValueError, match="--chains must be at least 1 and at most --prior-starts \\+ 1, got 5 and 3"):
         paper_figure3.main([*args, "--chains", "5", "--prior-starts", "3"])
+
+
+def run_cli(main, argv, monkeypatch):
+    """What a command line prints when ``main`` ends it: the SystemExit message of ``cli``."""
+    from vae_theano.runs.cli import cli
+
+    monkeypatch.setattr(sys, "argv", ["example.py", *argv])
+    with pytest.raises(SystemExit) as info:
+        cli(main)
+    return str(info.value.code)
+
+
+@pytest.mark.parametrize("fails", ["checkpoint", "picture"])
+def test_a_full_disk_ends_in_one_line_and_keeps_the_last_checkpoint(fails, mnist_dir, tmp_path, monkeypatch):
+    import errno
+
+    import matplotlib.figure
+
+    out = tmp_path / "run"
+    run_mnist(mnist_dir, out, "--epochs", "1")
+    good = (out / "checkpoint.npz").read_bytes()
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    if fails == "checkpoint":
+        monkeypatch.setattr(np, "savez", full)
+    else:
+        monkeypatch.setattr(matplotlib.figure.Figure, "savefig", full)
+    message = run_cli(train_mnist.main, SMALL + ["--data", str(mnist_dir), "--out", str(out)], monkeypatch)
+    name = "checkpoint.npz" if fails == "checkpoint" else "history.png"
+    assert message == (f"error: could not write {out / name}: No space left on device; "
+                       f"the last good checkpoint is kept")
+    assert (out / "checkpoint.npz").read_bytes() == good or fails == "picture"
+    assert len(load_checkpoint(out / "checkpoint.npz")[1]["history"]) == (1 if fails == "checkpoint" else 2)
+    assert not [n for n in os.listdir(out) if n.endswith(".tmp")]
+
+
+def test_out_naming_a_file_is_refused_before_anything_loads(tmp_path, monkeypatch):
+    (tmp_path / "taken").write_text("not a folder")
+    argv = ["--data", str(tmp_path / "no data here"), "--out", str(tmp_path / "taken")]  # data would fail second
+    for main in (train_mnist.main, train_freyface.main, paper_figure2.main):
+        assert run_cli(main, argv, monkeypatch) == \
+            f"error: {tmp_path / 'taken'} is a file, not a folder: give the run another --out"
+    assert (tmp_path / "taken").read_text() == "not a folder"

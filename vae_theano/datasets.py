@@ -5,10 +5,13 @@
 
 Where files are looked for when ``path`` is None, in order:
   1. the folder named by the environment variable ``VAE_THEANO_DATA``;
-  2. the repository's ``data/`` folder;
-  3. otherwise they are downloaded from public mirrors (tried in turn) into
-     ``data/``, checked against a SHA-256 digest pinned below, and written
-     atomically, so an interrupted download leaves nothing behind.
+  2. in a checkout of the repository, its ``data/`` folder;
+  3. the per-user cache, ``download_folder()`` (``~/.cache/vae-theano`` on Linux);
+  4. otherwise they are downloaded from public mirrors (tried in turn) into
+     ``$VAE_THEANO_DATA`` or the per-user cache, never into the installed
+     package, by pooch (SciPy's and scikit-image's downloader: a progress bar,
+     a temporary file renamed into place), checked against a SHA-256 digest
+     pinned below, so an interrupted or wrong download leaves nothing behind.
 
 MNIST comes as any of three formats, all giving the same arrays: the classic
 ``mnist.pkl.gz`` (the original code's; 50,000 / 10,000 / 10,000, pixels / 256),
@@ -23,16 +26,21 @@ ranges, and a damaged file raises ``DatasetError`` naming the file.
 import gzip
 import hashlib
 import os
+import shutil
 import struct
-import urllib.request
+import sys
+import tempfile
 import zlib
 
 import numpy as np
 
 from .files import safe_pickle
-from .files.atomic import atomic_write
+from .files.atomic import fsync_folder
 
-REPO_DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The checkout's data/ folder; None for an installed package (site-packages has no setup.py).
+CHECKOUT_DATA = os.path.join(_ROOT, "data") if os.path.isfile(os.path.join(_ROOT, "setup.py")) else None
+CACHE_NAME = "vae-theano"
 
 MNIST_IDX = {  # file name: SHA-256 of the file as the mirrors serve it
     "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
@@ -123,10 +131,11 @@ def _find_mnist(path):
         found = _mnist_in(folder)
         if found:
             return found
+    folder = download_folder()
     for name, digest in MNIST_IDX.items():
-        if not os.path.exists(os.path.join(REPO_DATA, name)):
-            download(name, MNIST_MIRRORS, REPO_DATA, sha256=digest)
-    return REPO_DATA
+        if not _idx_file(folder, name):
+            download(name, MNIST_MIRRORS, folder, sha256=digest)
+    return folder
 
 
 def _mnist_in(folder):
@@ -277,7 +286,7 @@ def _find_freyface(path):
         for name in names:
             if os.path.isfile(os.path.join(folder, name)):
                 return os.path.join(folder, name)
-    return download(FREY_FILE, FREY_MIRRORS, REPO_DATA, check=_check_frey_digest)
+    return download(FREY_FILE, FREY_MIRRORS, download_folder(), check=_check_frey_digest)
 
 
 def _read_frey_mat(source):
@@ -316,52 +325,60 @@ def _read_frey_pickle(source):
 
 # -- finding and downloading ---------------------------------------------------
 
-def _search_folders():
-    folders = []
+def download_folder():
+    """Where downloads go: ``$VAE_THEANO_DATA`` if set, else the per-user cache
+    (``pooch.os_cache("vae-theano")``: ``~/.cache/vae-theano`` on Linux)."""
     if os.environ.get("VAE_THEANO_DATA"):
-        folders.append(os.environ["VAE_THEANO_DATA"])
-    folders.append(REPO_DATA)
-    return [f for f in folders if os.path.isdir(f)]
+        return os.environ["VAE_THEANO_DATA"]
+    import pooch
+
+    return str(pooch.os_cache(CACHE_NAME))
+
+
+def _search_folders():
+    folders = [os.environ.get("VAE_THEANO_DATA"), CHECKOUT_DATA, download_folder()]
+    return [f for f in dict.fromkeys(folders) if f and os.path.isdir(f)]
 
 
 def download(name, mirrors, folder, sha256=None, check=None, timeout=30):
     """Fetch ``name`` from the first mirror that serves it into ``folder``; return its path.
 
-    The bytes go to a temporary file, are checked (``sha256`` of the file and/or
-    ``check(path)``, which raises on a bad file), and only then renamed to
-    ``folder/name``: a failed or interrupted download leaves nothing behind.
-    A progress bar shows on a terminal.
+    pooch downloads each try into a temporary folder beside the target (with a
+    progress bar on a terminal) and checks ``sha256``; then ``check(path)``,
+    which raises ``DatasetError`` on a bad file, and only then is the file
+    renamed to ``folder/name``: a failed or interrupted download leaves nothing behind.
     """
-    from tqdm import tqdm
+    import pooch
+    import requests
 
+    os.makedirs(folder, exist_ok=True)
     target = os.path.join(folder, name)
     errors = []
     for mirror in mirrors:
         url = mirror + name
+        staging = tempfile.mkdtemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
         try:
-            with urllib.request.urlopen(url, timeout=timeout) as response:
-                total = int(response.headers.get("Content-Length") or 0) or None
-                digest = hashlib.sha256()
-                with atomic_write(target) as out, tqdm(total=total, unit="B", unit_scale=True,
-                                                       desc=name, disable=None, leave=False) as bar:
-                    while chunk := response.read(1 << 16):
-                        digest.update(chunk)
-                        out.write(chunk)
-                        bar.update(len(chunk))
-                    if sha256 and digest.hexdigest() != sha256:
-                        raise DatasetError(f"{url}: SHA-256 {digest.hexdigest()} does not match the "
-                                           f"pinned {sha256}; the file was discarded")
-                    if check:
-                        out.flush()
-                        try:
-                            check(out.name)
-                        except DatasetError as e:
-                            raise DatasetError(f"{url}: rejected, the file was discarded ({e})") from e
+            path = pooch.retrieve(url, known_hash=f"sha256:{sha256}" if sha256 else None, fname=name,
+                                  path=staging, progressbar=sys.stderr.isatty(),
+                                  downloader=pooch.HTTPDownloader(timeout=timeout,
+                                                                  progressbar=sys.stderr.isatty()))
+            if check:
+                try:
+                    check(path)
+                except DatasetError as e:
+                    raise DatasetError(f"{url}: rejected, the file was discarded ({e})") from e
+            os.replace(path, target)
+            fsync_folder(folder)
             return target
         except DatasetError as e:
             errors.append(str(e))
-        except OSError as e:  # URLError, HTTPError, timeouts, refused connections
+        except ValueError as e:  # pooch: the file's hash is not the pinned one
+            errors.append(f"{url}: its SHA-256 does not match the pinned {sha256}; the file was "
+                          f"discarded ({e})")
+        except (OSError, requests.RequestException) as e:  # refused, timed out, HTTP errors
             errors.append(f"{url}: {e}")
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     raise FileNotFoundError(
         f"{name} is missing and could not be downloaded:\n  " + "\n  ".join(errors) +
         f"\nPut {name} into {folder} (or point VAE_THEANO_DATA or --data at a folder holding it); "

@@ -27,7 +27,22 @@ from pytensor.graph.basic import Apply
 from pytensor.link.c.op import COp
 
 
-class AdamStep(COp):
+class _ShapedCOp(COp):
+    """A C Op whose output shapes follow from its inputs' (``output_shapes``).
+
+    PyTensor up to 3.0 calls ``infer_shape(fgraph, node, shapes)``, 3.1 and later
+    ``infer_shape(node, shapes)`` (and warn of the older signature): this one takes both.
+    """
+
+    def infer_shape(self, *args):
+        node, shapes = args[-2:]
+        return self.output_shapes(node, shapes)
+
+    def output_shapes(self, node, shapes):
+        raise NotImplementedError
+
+
+class AdamStep(_ShapedCOp):
     """(theta, g, m, v, coef, decay) -> (theta', m', v'), all of one shape and dtype."""
 
     __props__ = ("b1", "b2", "epsilon", "inplace")
@@ -60,7 +75,7 @@ class AdamStep(COp):
         for out, value in zip(outputs, (new_theta, new_m, new_v)):
             out[0] = value.astype(theta.dtype, copy=False)
 
-    def infer_shape(self, fgraph, node, shapes):
+    def output_shapes(self, node, shapes):
         return [shapes[0], shapes[2], shapes[3]]
 
     def c_compile_args(self, **kwargs):
@@ -177,7 +192,7 @@ def _ctype(node):
     return {"float32": "npy_float32", "float64": "npy_float64"}[node.inputs[1].type.dtype]
 
 
-class _VectorMathCOp(COp):
+class _VectorMathCOp(_ShapedCOp):
     """A C Op whose loops call exp/log1p: compiled so that gcc vectorises them."""
 
     def c_compile_args(self, **kwargs):
@@ -210,7 +225,7 @@ class BernoulliLogLik(_VectorMathCOp):
         x, a = inputs
         outputs[0][0] = (x * a - np.logaddexp(0, a)).sum(axis=1).astype(a.dtype)
 
-    def infer_shape(self, fgraph, node, shapes):
+    def output_shapes(self, node, shapes):
         return [(shapes[1][0],)]
 
     def pullback(self, inputs, outputs, cotangents):
@@ -283,7 +298,7 @@ class BernoulliLogLikGrad(_VectorMathCOp):
         sigmoid = 0.5 * (1 + np.tanh(0.5 * a))
         outputs[0][0] = (g[:, None] * (x - sigmoid)).astype(a.dtype)
 
-    def infer_shape(self, fgraph, node, shapes):
+    def output_shapes(self, node, shapes):
         return [shapes[1]]
 
     def c_code_cache_version(self):

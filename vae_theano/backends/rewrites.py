@@ -9,10 +9,17 @@ of the package is here, and importing ``vae_theano.backends`` runs them.
 - ``adam_step_inplace`` (PyTensor's "inplace" phase, position 50.3) makes each
   ``AdamStep`` write its parameter and moments in place where the destroy
   handler allows it.
+- ``drop_broadcast_asserts`` (tag ``jax`` alone, so JAX's mode only, position
+  100, after every other rewrite): the runtime checks PyTensor adds where two
+  dimensions of unknown length meet in an elementwise operation (x's rows and
+  the fed noise's). JAX traces with static shapes, where such a mismatch
+  already fails, and its linker drops every ``Assert`` with a warning; we drop
+  these first, so a JAX user sees no warning for them.
 """
 
 from pytensor.compile import optdb
 from pytensor.graph.rewriting.basic import dfs_rewriter, node_rewriter
+from pytensor.raise_op import Assert
 
 from ..formulas import AdamUpdate, BernoulliLogLikelihood, BernoulliLogLikelihoodGrad
 from .ops import AdamStep, BernoulliLogLik, BernoulliLogLikGrad
@@ -46,3 +53,15 @@ def adam_step_inplace(fgraph, node):
 
 optdb.register("adam_step_inplace", dfs_rewriter(adam_step_inplace, name="adam_step_inplace"),
                "fast_run", "inplace", "cxx_only", position=50.3)
+
+
+@node_rewriter([Assert])
+def drop_broadcast_asserts(fgraph, node):
+    """Replace a broadcast check (an ``Assert`` PyTensor adds for shapes it cannot prove equal) by its value."""
+    if "Could not broadcast dimensions" in node.op.msg:
+        return [node.inputs[0]]
+    return None
+
+
+optdb.register("drop_broadcast_asserts", dfs_rewriter(drop_broadcast_asserts, name="drop_broadcast_asserts"),
+               "jax", position=100)

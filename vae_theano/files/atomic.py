@@ -7,6 +7,11 @@ import os
 import tempfile
 
 
+class WriteError(OSError):
+    """A file could not be written (a full disk, a folder that does not take files, ...); the
+    file it would have replaced is untouched."""
+
+
 @contextlib.contextmanager
 def atomic_write(path, mode="wb"):
     """Open a temporary file beside ``path``; on success rename it over ``path``.
@@ -15,24 +20,29 @@ def atomic_write(path, mode="wb"):
     complete new one. The file is synced before the rename and its folder
     after it, so that after a power cut the folder holds the new file, not
     just its data. On any exception the temporary file is removed and
-    ``path`` is untouched.
+    ``path`` is untouched; an ``OSError`` (a full disk, a folder that cannot
+    be written) arrives as a ``WriteError`` that names ``path`` and the cause.
     """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
-    os.close(fd)
-    os.chmod(tmp, _permissions(path))  # mkstemp makes it 0600: give it the mode a plain open() would
+    tmp = None
     try:
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+        os.close(fd)
+        os.chmod(tmp, _permissions(path))  # mkstemp makes it 0600: give it the mode a plain open() would
         with open(tmp, mode) as f:  # f.name is the temporary path
             yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
         fsync_folder(folder)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+    except BaseException as e:
+        if tmp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        if isinstance(e, OSError) and not isinstance(e, WriteError):
+            raise WriteError(e.errno, f"could not write {path}: {e.strerror or e}") from e
         raise
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from .. import plots
 from ..backends.modes import DEFAULT_MODE
 from ..evaluate import mean_lower_bound
+from ..files.atomic import WriteError
 from .config import RunConfig
 from .folder import RunFolderBusy
 from .training import TrainingDiverged, train
@@ -31,9 +32,12 @@ _DEFAULTS = RunConfig.__dataclass_fields__
 
 def cli(main):
     """Run an example's ``main(argv)`` from the command line: a missing or bad file,
-    a refused checkpoint or a diverged run ends with one clear line, not a traceback."""
+    a refused checkpoint, a diverged run or a failed write ends with one clear line,
+    not a traceback."""
     try:
         main(sys.argv[1:])
+    except WriteError as e:
+        sys.exit(f"error: {e.strerror}; the last good checkpoint is kept")
     except (FileNotFoundError, ValueError, TrainingDiverged, RunFolderBusy) as e:
         sys.exit(f"error: {e}")
     except KeyboardInterrupt:

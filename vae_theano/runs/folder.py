@@ -31,23 +31,33 @@ class RunFolderBusy(RuntimeError):
     """Another process holds the run folder's lock."""
 
 
+class RunFolderError(ValueError):
+    """The run folder is a file, or cannot be created or written."""
+
+
 @contextlib.contextmanager
 def exclusive_run_folder(folder):
     """Hold ``folder``'s lock (creating the folder) for the ``with`` block; clear debris.
 
     Raises ``RunFolderBusy`` at once, naming the folder and the holder's PID,
-    when another process holds it. Re-entrant within a process: an example
+    when another process holds it, and ``RunFolderError`` when the folder is a
+    file or cannot be created or written. Re-entrant within a process: an example
     takes the lock before it loads data, and ``training.train`` inside it
     takes it again.
     """
     folder = os.fspath(folder)
-    os.makedirs(folder, exist_ok=True)
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise RunFolderError(f"{folder} is a file, not a folder: give the run another --out")
     key = os.path.realpath(folder)
     if key in _held:
         yield folder
         return
     path = os.path.join(folder, LOCK_FILE)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+        raise RunFolderError(f"cannot use {folder} as a run folder: {e.strerror or e}") from None
     try:
         if fcntl is not None:
             try:

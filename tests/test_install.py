@@ -1,0 +1,67 @@
+"""A plain install: the built wheel in a fresh virtual environment, run from another folder
+with an empty HOME, writes nothing into site-packages and caches data sets per user."""
+
+import hashlib
+import os
+import subprocess
+import sys
+import sysconfig
+import venv
+
+import numpy as np
+import pytest
+import scipy.io
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+SCRIPT = """
+import hashlib, os, sys
+import numpy as np
+from vae_theano import datasets
+assert datasets.__file__.startswith(sys.argv[1]), datasets.__file__
+assert datasets.CHECKOUT_DATA is None
+datasets.FREY_MIRRORS = (sys.argv[2],)
+datasets.FREY_SHAPE, datasets.FREY_TRAIN = (12, 560), 9
+datasets.FREY_ARRAY_SHA256 = sys.argv[3]
+x_train, x_valid = datasets.load_freyface()
+print(x_train.shape, x_valid.shape)
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX paths")
+def test_the_wheel_installs_and_downloads_into_the_users_cache(tmp_path, server):
+    served, url = server
+    faces = np.random.RandomState(0).randint(0, 256, (560, 12)).astype(np.uint8)
+    scipy.io.savemat(served / "frey_rawface.mat", {"ff": faces})
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), REPO],
+                   check=True, capture_output=True, timeout=600)
+    (wheel,) = wheels.glob("vae_theano-*.whl")
+
+    # A fresh environment: the wheel in its own site-packages, the dependencies
+    # (pytensor, numpy, ...) seen through a path file pointing at this one's.
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=False)
+    python = env_dir / "bin" / "python"
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    with open(os.path.join(site, "dependencies.pth"), "w") as f:
+        f.write(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", site, str(wheel)],
+                   check=True, capture_output=True, timeout=300)
+    before = set(os.listdir(site))
+
+    home, elsewhere = tmp_path / "home", tmp_path / "elsewhere"
+    home.mkdir()
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("VAE_THEANO_DATA", "XDG_CACHE_HOME", "PYTHONPATH")}
+    env["HOME"] = str(home)
+    digest = hashlib.sha256(faces.tobytes()).hexdigest()
+    result = subprocess.run([str(python), "-c", SCRIPT, site, url, digest], cwd=elsewhere, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "(9, 560) (3, 560)"
+    assert os.listdir(home / ".cache" / "vae-theano") == ["frey_rawface.mat"]
+    assert set(os.listdir(site)) - before <= {"__pycache__"}  # nothing written beside the package
+    assert not os.path.exists(os.path.join(site, "data"))
+    assert os.listdir(elsewhere) == []
