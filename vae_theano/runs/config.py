@@ -1,0 +1,129 @@
+"""One run's configuration: what it trains on, the model, the optimiser and the training method.
+
+Every run the project makes (``examples/train_*.py``, each model of the
+paper's figures) is described by one ``RunConfig``, stored in its checkpoint:
+a resume with another configuration is refused (``differences``), and
+``examples/evaluate.py`` rebuilds any run's model and held-out data from it
+(``build_model``, ``load_data``).
+
+The model's defaults are written once, in the signature of ``VAE`` (the
+original's); the fields below take theirs from there.
+"""
+
+import dataclasses
+import inspect
+
+from ..datasets import load_freyface, load_mnist
+from ..vae import VAE
+
+DATASETS = ("mnist", "freyface")
+_VAE_DEFAULTS = {name: p.default for name, p in inspect.signature(VAE).parameters.items()
+                 if p.default is not inspect.Parameter.empty}
+
+
+def _vae_default(name):
+    return dataclasses.field(default=_VAE_DEFAULTS[name])
+
+
+@dataclasses.dataclass(frozen=True)
+class RunConfig:
+    """A training run: the data (``dataset``, its first ``N`` training rows of ``features``
+    values, ``binarize``), the VAE's settings (as its constructor's arguments), and the
+    training ``method`` ("aevb", the model's own update, or a baseline of the paper).
+
+    binarize: None (grey levels), "static" (one fixed Bernoulli draw) or "dynamic"
+    (a fresh draw every epoch, by the training loop). seed: the weights, the
+    noise, and the training loop's batch order and binarisation.
+    """
+
+    dataset: str
+    continuous: bool
+    N: int
+    features: int
+    hu_encoder: int
+    hu_decoder: int
+    n_latent: int
+    batch_size: int = _vae_default("batch_size")
+    learning_rate: float = _vae_default("learning_rate")
+    b1: float = _vae_default("b1")
+    b2: float = _vae_default("b2")
+    lam: float = _vae_default("lam")
+    dtype: str = "float32"
+    seed: int = _vae_default("seed")
+    binarize: str | None = None
+    bias_correction: str = _vae_default("bias_correction")
+    n_samples: int = _vae_default("n_samples")
+    activation: str = _vae_default("activation")
+    optimizer: str = _vae_default("optimizer")
+    bounded_mean: bool = _vae_default("bounded_mean")
+    method: str = "aevb"
+
+    def to_dict(self):
+        """The configuration as a JSON-serialisable dict (what a checkpoint stores)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_saved(cls, saved):
+        """The configuration a checkpoint stored, from any version of the project.
+
+        Settings added after a checkpoint was written take their defaults (the
+        original's). The paper's runners once wrote a schema of their own, without
+        the data set: {n_latent, hidden, method, N, ...}; its data set follows from
+        the decoder (the paper's Frey Face models alone are Gaussian, with a bounded
+        mean), its batch size is the paper's M = 100.
+        """
+        saved = dict(saved)
+        if "dataset" not in saved and "hidden" in saved:
+            continuous = bool(saved.get("bounded_mean", False))
+            hidden = saved.pop("hidden")
+            saved.update(dataset="freyface" if continuous else "mnist", continuous=continuous,
+                         features=560 if continuous else 784, hu_encoder=hidden, hu_decoder=hidden,
+                         batch_size=min(100, saved["N"]))
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(saved) - names)
+        missing = sorted(f.name for f in dataclasses.fields(cls)
+                         if f.default is dataclasses.MISSING and f.name not in saved)
+        if unknown or missing:
+            raise ValueError(f"not a run configuration (unknown settings {unknown}, missing {missing})")
+        return cls(**saved)
+
+    def differences(self, other):
+        """Human-readable list of the settings in which ``other`` (this run) differs from this one (a checkpoint's)."""
+        mine, theirs = self.to_dict(), other.to_dict()
+        return [f"{k}: checkpoint has {mine[k]!r}, this run asks for {theirs[k]!r}"
+                for k in mine if mine[k] != theirs[k]]
+
+    def build_model(self, x_train, mode=None):
+        """The VAE this configuration describes, on the training rows x_train (N, features)."""
+        if x_train.shape != (self.N, self.features):
+            raise ValueError(f"the run trained on {self.N} rows of {self.features} values of "
+                             f"{self.dataset}, the data given has shape {x_train.shape}")
+        return VAE(self.continuous, self.hu_encoder, self.hu_decoder, self.n_latent, x_train,
+                   b1=self.b1, b2=self.b2, batch_size=self.batch_size, learning_rate=self.learning_rate,
+                   lam=self.lam, mode=mode, dtype=self.dtype, seed=self.seed,
+                   bias_correction=self.bias_correction, n_samples=self.n_samples,
+                   activation=self.activation, optimizer=self.optimizer, bounded_mean=self.bounded_mean)
+
+    def load_data(self, data=None):
+        """(x_train, (x_held, name)): the training rows of this run and the rows to evaluate it
+        on (``load_dataset``): the first N training rows of its data set."""
+        x_train, held_out = load_dataset(self.dataset, data, self.binarize)
+        return x_train[:self.N], held_out
+
+
+def load_dataset(dataset, data=None, binarize=None):
+    """(x_train, (x_held, name)) of a data set: its training rows, and the rows runs are evaluated on.
+
+    MNIST: the 50,000 training images (binarised once with seed 0 for runs on binary
+    images, binarize "static" or "dynamic") and the 10,000 test images. Frey Face: the
+    training faces and the held-out ones (it has no test set). ``data``: a file or
+    folder, as the loaders take it (None: their search).
+    """
+    if dataset == "mnist":
+        binary = "static" if binarize in ("static", "dynamic") else None
+        (x_train, _), _, (x_test, _) = load_mnist(data, binarize=binary)
+        return x_train, (x_test, "test")
+    if dataset == "freyface":
+        x_train, x_valid = load_freyface(data)
+        return x_train, (x_valid, "validation")
+    raise ValueError(f"unknown dataset {dataset!r}; the runs know {', '.join(DATASETS)}")
