@@ -1,5 +1,7 @@
 """Beyond the training bound: importance-sampled log p(x), prior samples, posterior means."""
 
+import os
+
 import numpy as np
 import pytensor
 import pytensor.tensor as pt
@@ -117,3 +119,36 @@ def test_step_count_is_kept_and_saved(tmp_path, tiny_binary):
     other.set_rng_state(vae.get_rng_state())
     assert other.update(1, 1) == vae.update(1, 1)  # the 4th step, bias-corrected with t = 4
     np.testing.assert_array_equal(other.params["W_xh"].get_value(), vae.params["W_xh"].get_value())
+
+
+def test_the_papers_curves_are_read_and_interpolated_on_their_own_axes():
+    from vae_theano.paper.published_curves import figure2_curves, figure3_curves, value_at
+
+    curves = figure2_curves()
+    assert ("freyface", 2, "aevb") in curves and ("mnist", 200, "wake-sleep") in curves
+    samples, bounds = curves["mnist", 20, "aevb"]["train"]
+    assert np.all(np.diff(samples) >= 0)
+    assert abs(value_at(samples, bounds, 1e7) - -104.2) < 1.0  # the paper's README: -104.2 at 10^7
+    assert set(figure3_curves()) == {(n, m) for n in (1000, 50000) for m in ("aevb", "wake-sleep", "mcem")}
+    # log axis: halfway between 10^6 and 10^8 on the axis is 10^7; linear axis: 5.05 x 10^7
+    assert value_at([1e6, 1e8], [0.0, 2.0], 1e7) == pytest.approx(1.0)
+    assert value_at([1e6, 1e8], [0.0, 2.0], 1e7, log_axis=False) == pytest.approx(9e6 / 99e6 * 2)
+    assert np.isnan(value_at([1e6, 1e8], [0.0, 2.0], 1e9)) and np.isnan(value_at([], [], 1e6))
+
+
+def test_the_comparison_with_the_paper_tabulates_ours_against_theirs(tmp_path):
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples"))
+    import paper_comparison
+
+    (tmp_path / "figure2.csv").write_text("dataset,n_z,method,samples,train_bound,test_bound\n"
+                                          "mnist,20,aevb,100000,-200,-190\nmnist,20,aevb,10000000,-100,-110\n")
+    report = tmp_path / "report.md"
+    report.write_text(f"intro\n{paper_comparison.BEGIN}\nold\n{paper_comparison.END}\nend\n")
+    paper_comparison.main(["--results", str(tmp_path), "--at", "1e5,1e7", "--update", str(report)])
+    text = report.read_text()
+    assert text.startswith("intro\n") and text.endswith("end\n") and "old" not in text
+    row = next(line for line in text.splitlines() if line.startswith("| MNIST N_z=20 | aevb | train |"))
+    assert "| - |" in row  # the paper's curve starts after 10^5
+    assert "-100.0 / -104.2 (+4.2) |" in row or "-100.0 / -104.1 (+4.1) |" in row

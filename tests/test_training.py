@@ -239,6 +239,7 @@ def test_figure2_example(mnist_dir, frey_dir, tmp_path, monkeypatch):
     """Both methods, both data sets, the paper's settings at a tiny size; resumable by budget."""
     monkeypatch.setitem(settings.FIGURE2, "mnist", dict(settings.FIGURE2["mnist"], hidden=8, latents=(2, 5)))
     monkeypatch.setitem(settings.FIGURE2, "freyface", dict(settings.FIGURE2["freyface"], hidden=8, latents=(2,)))
+    monkeypatch.setitem(settings.FREY_SPLIT, "held_out", 30)  # of the tiny set's 130 faces
     out = tmp_path / "fig"
     args = ["--data", str(mnist_dir), "--out", str(out), "--dtype", "float64"]
     rows = paper_figure2.main(["--budget", "400", "--latents", "2", *args])
@@ -288,8 +289,10 @@ def test_figure2_example(mnist_dir, frey_dir, tmp_path, monkeypatch):
                           optimizer="adagrad", bounded_mean=True)  # the old paper schema
     arrays["meta"] = np.array(json.dumps(meta))
     np.savez(path, **arrays)
-    assert assert_evaluates(out / "freyface_nz2_aevb", frey_dir, "freyface validation set, 30 rows") == frey
-    assert RunConfig.from_saved(meta["config"]).to_dict() == config
+    # (the old runners trained Frey Face on the original split: the first faces, the last held out)
+    assert RunConfig.from_saved(meta["config"]).to_dict() == dict(config, split_seed=None)
+    assert assert_evaluates(out / "freyface_nz2_aevb", frey_dir, "freyface validation set, 30 rows") != frey
+    assert config["split_seed"] == settings.FREY_SPLIT["seed"] and config["N"] == 100  # the paper's split
 
 
 def test_dynamic_binarisation_redraws_every_epoch_and_resumes_exactly(mnist_dir, tmp_path):
@@ -406,3 +409,17 @@ def test_out_naming_a_file_is_refused_before_anything_loads(tmp_path, monkeypatc
         assert run_cli(main, argv, monkeypatch) == \
             f"error: {tmp_path / 'taken'} is a file, not a folder: give the run another --out"
     assert (tmp_path / "taken").read_text() == "not a folder"
+
+
+def test_freyface_with_a_random_held_out_set(frey_dir, tmp_path):
+    """--split-seed: the faces shuffled with that seed, the last --held-out held out; recorded
+    in the run's configuration, and evaluate.py evaluates on the same faces."""
+    out = tmp_path / "run"
+    argv = SMALL + ["--data", str(frey_dir), "--out", str(out), "--split-seed", "1", "--held-out", "20"]
+    vae, history = train_freyface.main(argv)
+    config = RunConfig.from_saved(load_checkpoint(out / "checkpoint.npz")[1]["config"])
+    assert (config.split_seed, config.N, vae.N) == (1, 110, 110)
+    shuffled = datasets.load_freyface(frey_dir, seed=1, n_train=110)
+    np.testing.assert_array_equal(vae.x_train.get_value(), shuffled[0])
+    assert not np.array_equal(shuffled[1], datasets.load_freyface(frey_dir)[1][-20:])
+    assert_evaluates(out, frey_dir, "freyface validation set, 20 rows", history[-1]["valid_bound"])

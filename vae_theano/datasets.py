@@ -247,17 +247,23 @@ def _check_mnist(splits, source):
 
 # -- Frey Face -----------------------------------------------------------------
 
-def load_freyface(path=None, seed=None):
+def load_freyface(path=None, seed=None, n_train=None):
     """Frey Face as (x_train, x_valid): (1500, 560) and (465, 560) float32 in [0, 1).
 
     Each row is a 28 x 20 face (row-major), pixel / 256 as Kingma's own loader
     did. ``seed=None`` splits as the original ``run.py`` (the first 1,500
-    faces train); an integer shuffles the faces with that seed first (the
-    faces are video frames, so neighbours look alike).
+    faces train, the video's last 465 frames are held out); an integer
+    shuffles the faces with that seed first (the faces are video frames, so
+    neighbours look alike), as the paper's held-out faces most likely were.
+    ``n_train``: faces in x_train (default 1,500); the rest are x_valid.
 
     path: frey_rawface.mat, freyfaces.pkl, or a folder holding one; None
-    searches $VAE_THEANO_DATA, then data/, then downloads into data/.
+    searches as the module says.
     """
+    n_train = FREY_TRAIN if n_train is None else n_train
+    if isinstance(n_train, bool) or not isinstance(n_train, (int, np.integer)) \
+            or not 0 < n_train < FREY_SHAPE[0]:
+        raise ValueError(f"n_train must be a whole number of faces in [1, {FREY_SHAPE[0] - 1}], got {n_train!r}")
     source = _find_freyface(path)
     if source.endswith(".pkl"):
         faces = _read_frey_pickle(source)
@@ -268,7 +274,7 @@ def load_freyface(path=None, seed=None):
                            f"got shape {faces.shape}")
     if seed is not None:
         faces = faces[np.random.default_rng(seed).permutation(len(faces))]
-    return faces[:FREY_TRAIN], faces[FREY_TRAIN:]
+    return faces[:n_train], faces[n_train:]
 
 
 def _find_freyface(path):

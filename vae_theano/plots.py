@@ -116,9 +116,11 @@ METHOD_STYLES = {"aevb": ("AEVB", "tab:red"), "wake-sleep": ("Wake-Sleep", "tab:
 
 
 def plot_paper_panels(panels, path, ylabel, panel_size=(3.3, 3.2)):
-    """The paper's figures 2 and 3: a grid of panels, each ``(title, curves)`` or None
-    (left blank), curves {method: (samples, train values, test values)}; log x axis
-    from 10^5 to 10^8 samples, train solid and test dashed, one colour per method."""
+    """The paper's figures 2 and 3: a grid of panels, each ``(title, curves)``, ``(title,
+    curves, published)`` or None (left blank), curves {method: (samples, train values,
+    test values)}; log x axis from 10^5 to 10^8 samples, train solid and test dashed, one
+    colour per method. ``published`` {method: {"train": (samples, values), "test": ...}}:
+    the paper's own curves, drawn wide and faint behind ours in the same colours."""
     rows, columns = len(panels), max(len(row) for row in panels)
     fig, axes = plt.subplots(rows, columns, figsize=(panel_size[0] * columns, panel_size[1] * rows),
                              squeeze=False)
@@ -128,7 +130,12 @@ def plot_paper_panels(panels, path, ylabel, panel_size=(3.3, 3.2)):
             if j >= len(row) or row[j] is None:
                 ax.axis("off")
                 continue
-            title, curves = row[j]
+            title, curves, published = (*row[j], {})[:3]
+            for method, parts in published.items():
+                _, colour = METHOD_STYLES[method]
+                for part, style in (("train", "-"), ("test", "--")):
+                    if part in parts:
+                        ax.semilogx(*parts[part], style, color=colour, linewidth=3, alpha=0.25, zorder=1)
             for method, (samples, train, test) in curves.items():
                 name, colour = METHOD_STYLES[method]
                 ax.semilogx(samples, train, "o-", color=colour, markersize=3, label=f"{name} (train)")
@@ -139,7 +146,7 @@ def plot_paper_panels(panels, path, ylabel, panel_size=(3.3, 3.2)):
             if j == 0:
                 ax.set_ylabel(ylabel)
             ax.grid(alpha=0.3)
-            if ax.lines:
-                ax.legend(fontsize=7)
+            if curves:
+                ax.legend(fontsize=7, title="faint: the paper's" if published else None, title_fontsize=7)
     fig.tight_layout()
     return _save(fig, path)

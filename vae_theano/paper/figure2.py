@@ -12,12 +12,14 @@ import os
 
 from tqdm import tqdm
 
+from .. import datasets
 from ..files.atomic import write_csv
 from ..plots import plot_paper_panels
 from ..runs.config import load_dataset
 from ..runs.folder import exclusive_run_folder
 from . import settings
 from .models import train_model
+from .published_curves import figure2_curves
 
 FIELDS = ("dataset", "n_z", "method", "samples", "train_bound", "test_bound")
 
@@ -48,8 +50,13 @@ def thinned(rows, per_decade):
 
 
 def model_data(dataset, data=None):
-    """(x_train, x_held) of figure 2's models: MNIST's test set, Frey Face's held-out faces."""
-    x_train, (x_held, _) = load_dataset(dataset, data)
+    """(x_train, x_held) of figure 2's models: MNIST's training and test sets; Frey Face
+    shuffled with ``settings.FREY_SPLIT``'s seed, its last 365 faces held out."""
+    if dataset != "freyface":
+        x_train, (x_held, _) = load_dataset(dataset, data)
+        return x_train, x_held
+    n_train = datasets.FREY_SHAPE[0] - settings.FREY_SPLIT["held_out"]
+    x_train, (x_held, _) = load_dataset(dataset, data, split_seed=settings.FREY_SPLIT["seed"], n_train=n_train)
     return x_train, x_held
 
 
@@ -82,13 +89,16 @@ def make_figure2(out, datasets, methods, budgets, latents=None, data=None, dtype
 
 
 def plot(rows, datasets, methods, path):
-    """One row of panels per data set, one panel per N_z, every method in each."""
+    """One row of panels per data set, one panel per N_z, every method in each, the paper's
+    curves faint behind ours."""
     def curves(name, n_z):
         mine = {m: [r for r in rows if r["dataset"] == name and r["n_z"] == n_z and r["method"] == m]
                 for m in methods}
         return {m: ([r["samples"] for r in rs], [r["train_bound"] for r in rs], [r["test_bound"] for r in rs])
                 for m, rs in mine.items() if rs}
 
-    panels = [[(f"{settings.TITLES[name]}, $N_z$ = {n_z}", curves(name, n_z))
+    paper = figure2_curves()
+    panels = [[(f"{settings.TITLES[name]}, $N_z$ = {n_z}", curves(name, n_z),
+                {m: paper[name, n_z, m] for m in methods if (name, n_z, m) in paper})
                for n_z in settings.FIGURE2[name]["latents"]] for name in datasets]
     plot_paper_panels(panels, path, "L (lower bound, nats)")

@@ -24,6 +24,7 @@ from ..runs.folder import exclusive_run_folder
 from . import settings
 from .marginal_likelihood import hmc_marginal_likelihood
 from .models import train_model
+from .published_curves import figure3_curves
 
 FIELDS = ("train_size", "method", "samples", "train_loglik", "test_loglik", "estimator")
 ROWS_FILE = "figure3_rows.json"
@@ -110,12 +111,14 @@ def make_figure3(out, sizes, methods, budget, data=None, dtype="float32", mode=N
 
 
 def plot(rows, sizes, path):
-    """One panel per training-set size, every method in each."""
+    """One panel per training-set size, every method in each, the paper's curves faint behind ours."""
     def curves(size):
         mine = {m: sorted((r for r in rows if r["train_size"] == size and r["method"] == m),
                           key=lambda r: r["samples"]) for m in settings.METHODS}
         return {m: ([r["samples"] for r in rs], [r["train_loglik"] for r in rs], [r["test_loglik"] for r in rs])
                 for m, rs in mine.items() if rs}
 
-    plot_paper_panels([[(f"$N_{{train}}$ = {size:,}", curves(size)) for size in sizes]], path,
-                      "marginal log-likelihood (nats)", panel_size=(4.5, 3.8))
+    paper = figure3_curves()
+    plot_paper_panels([[(f"$N_{{train}}$ = {size:,}", curves(size),
+                         {m: paper[size, m] for m in settings.METHODS if (size, m) in paper and curves(size).get(m)})
+                        for size in sizes]], path, "marginal log-likelihood (nats)", panel_size=(4.5, 3.8))

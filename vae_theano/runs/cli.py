@@ -83,18 +83,19 @@ def parser(description, *, epochs, hidden, n_latent, batch_size, learning_rate, 
     return p
 
 
-def config_from_args(args, x_train, *, dataset, continuous, binarize=None):
+def config_from_args(args, x_train, *, dataset, continuous, binarize=None, split_seed=None):
     """The ``RunConfig`` of a training example's flags, for the training rows x_train (N, D)."""
     return RunConfig(dataset=dataset, continuous=continuous, N=len(x_train), features=x_train.shape[1],
                      hu_encoder=args.hu_encoder or args.hidden, hu_decoder=args.hu_decoder or args.hidden,
                      n_latent=args.n_latent, batch_size=args.batch_size, learning_rate=args.learning_rate,
                      b1=args.b1, b2=args.b2, lam=args.lam, dtype=args.dtype, seed=args.seed,
-                     binarize=binarize, bias_correction=args.bias_correction, n_samples=args.n_samples,
+                     binarize=binarize, split_seed=split_seed, bias_correction=args.bias_correction,
+                     n_samples=args.n_samples,
                      activation=args.activation, optimizer=args.optimizer, bounded_mean=args.bounded_mean)
 
 
 def train_and_draw(args, x_train, x_valid, *, continuous, image_shape, dataset, labels_valid=None,
-                   binarize=None, log=print):
+                   binarize=None, split_seed=None, log=print):
     """Build the model from ``args``, train it into ``args.out``, draw the pictures.
 
     Returns (vae, history). The pictures: the bound curves, prior samples,
@@ -102,7 +103,8 @@ def train_and_draw(args, x_train, x_valid, *, continuous, image_shape, dataset, 
     manifold and (with labels) the validation set's latent means.
     """
     begin = time.perf_counter()
-    config = config_from_args(args, x_train, dataset=dataset, continuous=continuous, binarize=binarize)
+    config = config_from_args(args, x_train, dataset=dataset, continuous=continuous, binarize=binarize,
+                              split_seed=split_seed)
     vae = config.build_model(x_train, args.mode)
     log(f"model {vae.features}-{config.hu_encoder}-{config.n_latent}-{config.hu_decoder}-{vae.features} "
         f"({'Gaussian' if continuous else 'Bernoulli'} decoder), {vae.N} training rows, "

@@ -28,12 +28,15 @@ def _vae_default(name):
 @dataclasses.dataclass(frozen=True)
 class RunConfig:
     """A training run: the data (``dataset``, its first ``N`` training rows of ``features``
-    values, ``binarize``), the VAE's settings (as its constructor's arguments), and the
+    values, ``binarize``, ``split_seed``), the VAE's settings (as its constructor's arguments), and the
     training ``method`` ("aevb", the model's own update, or a baseline of the paper).
 
     binarize: None (grey levels), "static" (one fixed Bernoulli draw) or "dynamic"
-    (a fresh draw every epoch, by the training loop). seed: the weights, the
-    noise, and the training loop's batch order and binarisation.
+    (a fresh draw every epoch, by the training loop). split_seed (Frey Face):
+    None, the original code's split (the first faces train, the video's last
+    frames are held out), or the seed of a random split whose first N faces
+    train (the paper's). seed: the weights, the noise, and the training
+    loop's batch order and binarisation.
     """
 
     dataset: str
@@ -51,6 +54,7 @@ class RunConfig:
     dtype: str = "float32"
     seed: int = _vae_default("seed")
     binarize: str | None = None
+    split_seed: int | None = None
     bias_correction: str = _vae_default("bias_correction")
     n_samples: int = _vae_default("n_samples")
     activation: str = _vae_default("activation")
@@ -107,16 +111,18 @@ class RunConfig:
     def load_data(self, data=None):
         """(x_train, (x_held, name)): the training rows of this run and the rows to evaluate it
         on (``load_dataset``): the first N training rows of its data set."""
-        x_train, held_out = load_dataset(self.dataset, data, self.binarize)
+        x_train, held_out = load_dataset(self.dataset, data, self.binarize, self.split_seed,
+                                         self.N if self.dataset == "freyface" else None)
         return x_train[:self.N], held_out
 
 
-def load_dataset(dataset, data=None, binarize=None):
+def load_dataset(dataset, data=None, binarize=None, split_seed=None, n_train=None):
     """(x_train, (x_held, name)) of a data set: its training rows, and the rows runs are evaluated on.
 
     MNIST: the 50,000 training images (binarised once with seed 0 for runs on binary
     images, binarize "static" or "dynamic") and the 10,000 test images. Frey Face: the
-    training faces and the held-out ones (it has no test set). ``data``: a file or
+    training faces and the held-out ones (it has no test set): ``split_seed`` and
+    ``n_train`` as ``load_freyface``'s ``seed`` and ``n_train``. ``data``: a file or
     folder, as the loaders take it (None: their search).
     """
     if dataset == "mnist":
@@ -124,6 +130,6 @@ def load_dataset(dataset, data=None, binarize=None):
         (x_train, _), _, (x_test, _) = load_mnist(data, binarize=binary)
         return x_train, (x_test, "test")
     if dataset == "freyface":
-        x_train, x_valid = load_freyface(data)
+        x_train, x_valid = load_freyface(data, seed=split_seed, n_train=n_train)
         return x_train, (x_valid, "validation")
     raise ValueError(f"unknown dataset {dataset!r}; the runs know {', '.join(DATASETS)}")

@@ -1,0 +1,46 @@
+"""The paper's own curves of figures 2 and 3, as numbers (``published/``, with their provenance),
+and our values held against them at chosen sample counts."""
+
+import csv
+import math
+import os
+
+import numpy as np
+
+FOLDER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "published")
+_DATASETS = {"frey": "freyface", "mnist": "mnist"}
+
+
+def _read(name):
+    with open(os.path.join(FOLDER, name), newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def figure2_curves():
+    """{(dataset, n_z, method): {"train": (samples, bounds), "test": (...)}}, samples ascending."""
+    curves = {}
+    for row in _read("figure2_paper.csv"):
+        key = (_DATASETS[row["dataset"]], int(row["n_z"]), row["method"])
+        curves.setdefault(key, {}).setdefault(row["part"], []).append((float(row["samples"]), float(row["bound"])))
+    return {key: {part: tuple(map(np.array, zip(*sorted(points)))) for part, points in parts.items()}
+            for key, parts in curves.items()}
+
+
+def figure3_curves():
+    """{(train_size, method): {"train": (samples, log-likelihoods), "test": (...)}}, samples ascending."""
+    curves = {}
+    for row in _read("figure3_paper.csv"):
+        key = (int(row["train_size"]), row["method"])
+        curves.setdefault(key, {}).setdefault(row["part"], []).append((float(row["samples"]), float(row["loglik"])))
+    return {key: {part: tuple(map(np.array, zip(*sorted(points)))) for part, points in parts.items()}
+            for key, parts in curves.items()}
+
+
+def value_at(samples, values, at, log_axis=True):
+    """The curve (samples ascending, values) read at ``at`` samples, interpolated linearly
+    on the figure's own x axis (log10 for figure 2, linear for figure 3); NaN outside it."""
+    samples, values = np.asarray(samples, dtype=float), np.asarray(values, dtype=float)
+    if not len(samples) or at < samples[0] or at > samples[-1]:
+        return math.nan
+    x = np.log10(samples) if log_axis else samples
+    return float(np.interp(math.log10(at) if log_axis else at, x, values))
