@@ -3,6 +3,7 @@
     python examples/paper_figure2.py --budget 1e7                     # MNIST and Frey Face, both methods
     python examples/paper_figure2.py --datasets mnist --methods aevb --budget 1e6
     python examples/paper_figure2.py --budget mnist=1e7,freyface=5e6  # a budget per data set
+    python examples/paper_figure2.py --budget 1e7 --workers 2         # two models at a time (Dask)
 
 The paper's settings (vae_theano/paper/settings.py): tanh units, 500 hidden
 units for MNIST and 200 for Frey Face, M = 100, Adagrad with the step size
@@ -18,7 +19,7 @@ import argparse
 
 from vae_theano.paper import settings
 from vae_theano.paper.figure2 import make_figure2, parse_budget
-from vae_theano.runs.cli import cli, parse_list
+from vae_theano.runs.cli import add_sweep_flags, cli, parse_list
 
 
 def main(argv=None):
@@ -36,13 +37,15 @@ def main(argv=None):
     p.add_argument("--out", default="runs/figure2", help="folder for the runs, figure2.csv and figure2.png")
     p.add_argument("--dtype", default="float32", choices=["float32", "float64"], help="precision")
     p.add_argument("--mode", default=None, help="PyTensor backend (default C; JAX is faster on CPU)")
+    add_sweep_flags(p)
     args = p.parse_args(argv)
     datasets = parse_list(args.datasets, settings.FIGURE2, "--datasets")
     methods = parse_list(args.methods, settings.FIGURE2_METHODS, "--methods")
     budgets = parse_budget(args.budget, datasets)
     latents = None if args.latents is None else {int(n) for n in args.latents.split(",")}
     rows = make_figure2(args.out, datasets, methods, budgets, latents, args.data, args.dtype, args.mode,
-                        args.rows_per_decade, log=lambda line: print(line, flush=True))
+                        args.rows_per_decade, log=lambda line: print(line, flush=True), workers=args.workers,
+                        scheduler=args.scheduler)
     print(f"wrote {args.out}/figure2.csv and figure2.png")
     return rows
 

@@ -2,6 +2,7 @@
 
     python examples/paper_figure3.py --budget 1e7
     python examples/paper_figure3.py --train-sizes 1000 --methods aevb,mcem --budget 1e6
+    python examples/paper_figure3.py --budget 1e7 --workers 2
 
 MNIST with 100 hidden units and N_z = 3, the paper's settings otherwise
 (vae_theano/paper/settings.py), trained on the first 1,000 or all 50,000
@@ -21,7 +22,7 @@ import argparse
 
 from vae_theano.paper import settings
 from vae_theano.paper.figure3 import make_figure3
-from vae_theano.runs.cli import cli, parse_list
+from vae_theano.runs.cli import add_sweep_flags, cli, parse_list
 
 
 def main(argv=None):
@@ -41,6 +42,7 @@ def main(argv=None):
     p.add_argument("--out", default="runs/figure3", help="folder for the runs, figure3.csv and figure3.png")
     p.add_argument("--dtype", default="float32", choices=["float32", "float64"], help="precision")
     p.add_argument("--mode", default=None, help="PyTensor backend (default C; JAX is faster on CPU)")
+    add_sweep_flags(p)
     args = p.parse_args(argv)
     methods = parse_list(args.methods, settings.METHODS, "--methods")
     try:
@@ -49,7 +51,8 @@ def main(argv=None):
         raise ValueError(f"--train-sizes must be whole numbers, got {args.train_sizes!r}") from None
     rows = make_figure3(args.out, sizes, methods, args.budget, args.data, args.dtype, args.mode,
                         args.points_per_decade, args.chains, args.prior_starts, args.mcem_max_size,
-                        log=lambda line: print(line, flush=True))
+                        log=lambda line: print(line, flush=True), workers=args.workers,
+                        scheduler=args.scheduler)
     print(f"wrote {args.out}/figure3.csv and figure3.png")
     return rows
 

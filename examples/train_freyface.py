@@ -26,7 +26,7 @@ def main(argv=None):
                    help="hold out a random --held-out faces, shuffled with this seed (the paper's split; "
                         "paper_figure2.py uses 0 and 365), instead of the video's last frames (the original's)")
     p.add_argument("--held-out", type=int, default=None,
-                   help="faces held out for the validation bound (default: the original's 465)")
+                   help="faces held out for the validation bound (None: the original's 465)")
     args = p.parse_args(argv)
     n_train = None if args.held_out is None else datasets.FREY_SHAPE[0] - args.held_out
     with exclusive_run_folder(args.out):  # one run per folder, checked before the data loads

@@ -7,16 +7,16 @@ model's epochs thinned to ``rows_per_decade`` on the log axis (10^7 samples
 are 6,667 epochs of Frey Face); each model's history.csv has them all.
 """
 
+import functools
 import math
 import os
-
-from tqdm import tqdm
 
 from .. import datasets
 from ..files.atomic import write_csv
 from ..plots import plot_paper_panels
 from ..runs.config import load_dataset
 from ..runs.folder import exclusive_run_folder
+from ..runs.sweep import Task, check_cluster_options, run_tasks
 from . import settings
 from .models import train_model
 from .published_curves import figure2_curves
@@ -49,40 +49,61 @@ def thinned(rows, per_decade):
     return kept
 
 
-def model_data(dataset, data=None):
+@functools.lru_cache(maxsize=None)  # each process (a Dask worker too) loads a data set once
+def model_data(dataset, data=None, split_seed=None, held_out=None):
     """(x_train, x_held) of figure 2's models: MNIST's training and test sets; Frey Face
-    shuffled with ``settings.FREY_SPLIT``'s seed, its last 365 faces held out."""
+    shuffled with ``split_seed``, its last ``held_out`` faces held out (None, None:
+    ``settings.FREY_SPLIT``, seed 0 and 365)."""
     if dataset != "freyface":
         x_train, (x_held, _) = load_dataset(dataset, data)
         return x_train, x_held
-    n_train = datasets.FREY_SHAPE[0] - settings.FREY_SPLIT["held_out"]
-    x_train, (x_held, _) = load_dataset(dataset, data, split_seed=settings.FREY_SPLIT["seed"], n_train=n_train)
+    split_seed = settings.FREY_SPLIT["seed"] if split_seed is None else split_seed
+    held_out = settings.FREY_SPLIT["held_out"] if held_out is None else held_out
+    x_train, (x_held, _) = load_dataset(dataset, data, split_seed=split_seed, n_train=datasets.FREY_SHAPE[0] - held_out)
     return x_train, x_held
 
 
+def train_figure2_model(folder, name, n_z, hidden, method, budget, data, split, dtype, mode, rows_per_decade,
+                        checkpoint_every, log=print):
+    """One model of the figure (a sweep's task, so every setting is an argument, not read
+    from ``settings`` in the worker): trained to ``budget`` samples in ``folder``; returns
+    its rows of figure2.csv, the epochs thinned to ``rows_per_decade``.
+
+    split: Frey Face's (seed, faces held out); checkpoint_every: seconds between checkpoints."""
+    with exclusive_run_folder(folder):  # held for the whole task, checked before the data loads
+        log(f"{name}, N_z = {n_z}, {method}: up to {budget:.3g} samples in {folder}")
+        vae, _, history = train_model(folder, name, model_data(name, data, *split), n_z, hidden, method, budget,
+                                      dtype, log, mode=mode, checkpoint_every=checkpoint_every)
+    per_epoch = vae.n_batches * vae.batch_size
+    rows = thinned([dict(dataset=name, n_z=n_z, method=method, samples=h["epoch"] * per_epoch,
+                         train_bound=h["train_bound"], test_bound=h["valid_bound"]) for h in history],
+                   rows_per_decade)
+    log(f"  {name}, N_z = {n_z}, {method}: {rows[-1]['samples']:,} samples: train {rows[-1]['train_bound']:.2f}, "
+        f"test {rows[-1]['test_bound']:.2f}")
+    return rows
+
+
 def make_figure2(out, datasets, methods, budgets, latents=None, data=None, dtype="float32", mode=None,
-                 rows_per_decade=50, log=print):
+                 rows_per_decade=50, log=print, workers=None, scheduler=None,
+                 checkpoint_every=settings.CHECKPOINT_EVERY):
     """Train (or continue) every model of the figure to ``budgets[dataset]`` samples under
     ``out``, then write figure2.csv and figure2.png there; returns the figure's rows.
 
-    latents: the N_z to run (None: the paper's).
+    latents: the N_z to run (None: the paper's). workers, scheduler: where the models
+    train (``runs.sweep.run_tasks``; None, None: here, one after another).
     """
+    check_cluster_options(workers, scheduler)
     jobs = [(d, n_z, m) for d in datasets for n_z in settings.FIGURE2[d]["latents"]
             if latents is None or n_z in latents for m in methods]
-    rows = []
+    split = (settings.FREY_SPLIT["seed"], settings.FREY_SPLIT["held_out"])
     with exclusive_run_folder(out):  # one run per folder, checked before the data loads
-        loaded = {d: model_data(d, data) for d in datasets}
-        for name, n_z, method in tqdm(jobs, desc="figure 2", unit="model", disable=None):
-            folder = os.path.join(out, f"{name}_nz{n_z}_{method}")
-            log(f"{name}, N_z = {n_z}, {method}: up to {budgets[name]:.3g} samples in {folder}")
-            vae, _, history = train_model(folder, name, loaded[name], n_z, settings.FIGURE2[name]["hidden"],
-                                          method, budgets[name], dtype, log, mode=mode)
-            per_epoch = vae.n_batches * vae.batch_size
-            rows += thinned([dict(dataset=name, n_z=n_z, method=method, samples=h["epoch"] * per_epoch,
-                                  train_bound=h["train_bound"], test_bound=h["valid_bound"]) for h in history],
-                            rows_per_decade)
-            log(f"  {rows[-1]['samples']:,} samples: train {rows[-1]['train_bound']:.2f}, "
-                f"test {rows[-1]['test_bound']:.2f}")
+        for name in datasets:
+            model_data(name, data, *split)  # a missing or bad file ends the run before any model trains
+        tasks = [Task(f"{name}_nz{n_z}_{method}", train_figure2_model, os.path.join(out, f"{name}_nz{n_z}_{method}"),
+                      name, n_z, settings.FIGURE2[name]["hidden"], method, budgets[name], data, split, dtype, mode,
+                      rows_per_decade, checkpoint_every)
+                 for name, n_z, method in jobs]
+        rows = [row for rows in run_tasks(tasks, workers, scheduler, desc="figure 2", log=log) for row in rows]
         write_csv(rows, FIELDS, os.path.join(out, "figure2.csv"))
         plot(rows, datasets, methods, os.path.join(out, "figure2.png"))
     return rows

@@ -9,18 +9,19 @@ training and test images is estimated as in appendix D
 estimates, so a rerun neither trains nor evaluates twice.
 """
 
+import functools
 import json
 import math
 import os
 
 import numpy as np
-from tqdm import tqdm
 
 from ..datasets import load_mnist
 from ..files.atomic import atomic_write, write_csv
 from ..plots import plot_paper_panels
 from ..runs.checkpoint import CHECKPOINT_FILE, load_checkpoint, saved_config
 from ..runs.folder import exclusive_run_folder
+from ..runs.sweep import Task, check_cluster_options, run_tasks
 from . import settings
 from .marginal_likelihood import hmc_marginal_likelihood
 from .models import train_model
@@ -86,25 +87,43 @@ def trained_samples(folder):
     return len(meta["history"]) * settings.samples_per_epoch(saved_config(meta, path).N)
 
 
+@functools.lru_cache(maxsize=None)  # each process (a Dask worker too) loads MNIST once
+def mnist_images(data=None):
+    """(x_all, x_test): MNIST's 50,000 training images and its 10,000 test images."""
+    (x_all, _), _, (x_test, _) = load_mnist(data)
+    return x_all, x_test
+
+
+def train_figure3_model(folder, size, method, budget, data, dtype, mode, per_decade, chains, prior_starts,
+                        log=print):
+    """One model of the figure (a sweep's task): trained on the first ``size`` images and
+    estimated at each point up to ``budget``; returns its rows of figure3.csv."""
+    with exclusive_run_folder(folder):  # held for the whole task, its estimates included
+        log(f"{size:,} training images, {method}: up to {budget:.3g} samples in {folder}")
+        x_all, x_test = mnist_images(data)
+        return evaluate_model(folder, x_all[:size], x_test, method, budget, per_decade, dtype, mode, log,
+                              chains, prior_starts)
+
+
 def make_figure3(out, sizes, methods, budget, data=None, dtype="float32", mode=None, per_decade=4,
-                 chains=4, prior_starts=1000, mcem_max_size=1000, log=print):
+                 chains=4, prior_starts=1000, mcem_max_size=1000, log=print, workers=None, scheduler=None):
     """Train and evaluate every model of the figure under ``out``, then write figure3.csv and
     figure3.png there; returns the figure's rows. MCEM runs only on training sets of at
-    most ``mcem_max_size`` images (the paper: it cannot run efficiently on the full set)."""
+    most ``mcem_max_size`` images (the paper: it cannot run efficiently on the full set).
+    workers, scheduler: where the models train (``runs.sweep.run_tasks``)."""
     if chains < 1 or not 0 <= chains - 1 <= prior_starts:
         raise ValueError(f"--chains must be at least 1 and at most --prior-starts + 1, "
                          f"got {chains} and {prior_starts}")
-    rows = []
+    check_cluster_options(workers, scheduler)
     with exclusive_run_folder(out):  # one run per folder, checked before the data loads
-        (x_all, _), _, (x_test, _) = load_mnist(data)
+        x_all, _ = mnist_images(data)
         if max(sizes) > len(x_all) or min(sizes) < 1:
             raise ValueError(f"--train-sizes must lie in [1, {len(x_all)}], got {sizes}")
         jobs = [(s, m) for s in sizes for m in methods if m != "mcem" or s <= mcem_max_size]
-        for size, method in tqdm(jobs, desc="figure 3", unit="model", disable=None):
-            folder = os.path.join(out, f"n{size}_{method}")
-            log(f"{size:,} training images, {method}: up to {budget:.3g} samples in {folder}")
-            rows += evaluate_model(folder, x_all[:size], x_test, method, budget, per_decade, dtype, mode,
-                                   log, chains, prior_starts)
+        tasks = [Task(f"n{size}_{method}", train_figure3_model, os.path.join(out, f"n{size}_{method}"), size,
+                      method, budget, data, dtype, mode, per_decade, chains, prior_starts)
+                 for size, method in jobs]
+        rows = [row for rows in run_tasks(tasks, workers, scheduler, desc="figure 3", log=log) for row in rows]
         write_csv(rows, FIELDS, os.path.join(out, "figure3.csv"))
         plot(rows, sizes, os.path.join(out, "figure3.png"))
     return rows

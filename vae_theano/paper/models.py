@@ -39,11 +39,12 @@ def choose_step_size(build, method, iterations=50, candidates=STEP_SIZES):
 
 
 def train_model(folder, dataset, data, n_latent, hidden, method, budget, dtype="float32", log=print,
-                mode=None, seed=42):
+                mode=None, seed=42, checkpoint_every=CHECKPOINT_EVERY):
     """Train one model of the paper to ``budget`` training samples in ``folder`` (resumable:
     a bigger budget continues). data = (x_train, x_held): its training rows and the rows
     of each epoch's held-out bound.
 
+    checkpoint_every: seconds between checkpoints (and after the last epoch).
     Returns (vae, method object, history); history rows as ``training.train``'s.
     """
     x_train, x_held = data
@@ -60,5 +61,5 @@ def train_model(folder, dataset, data, n_latent, hidden, method, budget, dtype="
     runner = make_method(method, vae)
     epochs = max(1, math.ceil(budget / samples_per_epoch(len(x_train))))
     history = train(vae, x_held, epochs, folder, config, log=lambda s: None, method=runner,
-                    checkpoint_every=CHECKPOINT_EVERY)
+                    checkpoint_every=checkpoint_every)
     return vae, runner, history[:epochs]

@@ -143,3 +143,13 @@ def parse_list(text, allowed, what):
     if bad or not items:
         raise ValueError(f"{what}: {', '.join(bad) or 'nothing given'}; choose from {', '.join(map(str, allowed))}")
     return items
+
+
+def add_sweep_flags(p):
+    """--workers and --scheduler: where a sweep's models train (``sweep.run_tasks``)."""
+    p.add_argument("--workers", type=int, default=None,
+                   help="train the models on a local Dask cluster of this many processes, one BLAS "
+                        "thread each (None: one after another in this process)")
+    p.add_argument("--scheduler", default=None,
+                   help="address of a running Dask scheduler (tcp://host:8786) whose workers see --out "
+                        "and --data at the same paths")

@@ -1,0 +1,117 @@
+"""Many independent runs, one task each: in this process one after another, or on Dask distributed.
+
+The paper's figures are sweeps of independent models, each resumable in a
+folder of its own. ``run_tasks`` runs such a list of tasks:
+
+- by default here, one after another (a task logs as it goes);
+- with ``workers=N`` on a local Dask cluster of N worker processes, one
+  thread each;
+- with ``scheduler=ADDRESS`` on a running Dask cluster (``dask scheduler``
+  and ``dask worker ADDRESS --nthreads 1``), whose workers see the same
+  files as this process.
+
+A task trains one model folder to its budget. When its worker dies (a
+crash, an OOM kill, a lost machine), Dask runs the task again on another
+worker, which resumes from the folder's last checkpoint, so a lost worker
+costs time and changes no number; a task that raises is tried ``retries``
+more times. Results come back in the order of ``tasks``, whatever order the
+tasks finished in. Every task runs with its BLAS held to one thread, here as
+on a worker (``backends.blas.blas_threads``: the last bit of a product can
+depend on the thread count, and two pools on one core slow each other
+down), so a figure's numbers are the same here and on 1 or N workers.
+
+Why Dask: a task is a Python function on picklable arguments, which Dask
+ships to a process pool on this machine or to a cluster with the same code,
+and its scheduler reschedules the tasks of a dead worker by itself; a
+``concurrent.futures`` pool dies whole with one worker (``BrokenProcessPool``),
+and Ray would add a second runtime for what is a plain list of tasks.
+"""
+
+import contextlib
+import logging
+import uuid
+
+from tqdm import tqdm
+
+from ..backends.blas import blas_threads
+
+BLAS_THREADS = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+
+
+class Task:
+    """One unit of a sweep: ``fn(*args, log=...)`` returns the task's result.
+
+    name: unique within a sweep (Dask's key, and the progress line's label).
+    """
+
+    def __init__(self, name, fn, *args):
+        self.name, self.fn, self.args = name, fn, args
+
+    def __call__(self, log=None):
+        """The result and, when ``log`` is None, the task's log lines, gathered for the driver."""
+        lines = []
+        with blas_threads(1):  # a worker's environment holds it to one thread already; a scheduler's may not
+            result = self.fn(*self.args, log=lines.append if log is None else log)
+        return result, lines
+
+
+def check_cluster_options(workers, scheduler):
+    """One clear line for --workers/--scheduler before anything runs."""
+    if workers is not None and scheduler is not None:
+        raise ValueError("give --workers (a local cluster) or --scheduler (a running one), not both")
+    if workers is not None and workers < 1:
+        raise ValueError(f"--workers must be at least 1, got {workers}")
+    if workers is None and scheduler is None:
+        return
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise ValueError("--workers and --scheduler need Dask distributed: "
+                         "pip install 'vae-theano[cluster]' (or pip install distributed)") from None
+
+
+def run_tasks(tasks, workers=None, scheduler=None, retries=2, desc="models", log=print):
+    """Run every ``Task``; returns their results in the order of ``tasks``.
+
+    workers: None (here, one after another) or N local worker processes;
+    scheduler: the address of a running Dask scheduler (instead of ``workers``).
+    ``log`` gets one line per finished task (with the task's own lines); an
+    overall progress bar counts the tasks.
+    """
+    check_cluster_options(workers, scheduler)
+    if workers is None and scheduler is None:
+        return [task(log)[0] for task in tqdm(tasks, desc=desc, unit="model", disable=None)]
+    names = [t.name for t in tasks]
+    if len(set(names)) != len(names):
+        raise ValueError(f"task names must be unique, got {names}")
+    with _client(workers, scheduler) as client:
+        from distributed import as_completed
+        run_id = uuid.uuid4().hex[:8]  # a long-lived scheduler must not hand back an earlier run's result
+        futures = {client.submit(task, key=f"{task.name}-{run_id}", pure=False, retries=retries): task.name
+                   for task in tasks}
+        results = {}
+        with tqdm(total=len(tasks), desc=desc, unit="model", disable=None) as bar:
+            for future, (result, lines) in as_completed(futures, with_results=True):
+                results[futures[future]] = result
+                with tqdm.external_write_mode():
+                    for line in lines:
+                        log(line)
+                bar.update()
+        return [results[name] for name in names]
+
+
+@contextlib.contextmanager
+def _client(workers, scheduler):
+    """A Dask client: on a fresh local cluster of ``workers`` processes, or on ``scheduler``."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        with Client(scheduler) as client:
+            yield client
+        return
+    # Set before each worker process starts, so that its BLAS reads them on import.
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": BLAS_THREADS}), \
+            LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                         silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        yield client
