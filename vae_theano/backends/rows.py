@@ -1,8 +1,11 @@
 """How a batch's rows reach a compiled function: sliced inside the graph, or fed from the host.
 
-On C and Numba, ``update``'s rows are a slice of the shared ``x_train`` inside
-the graph (the original's ``givens``); on JAX (and MLX) they are cut on the
-host and fed, because a slice at a traced batch index has no static shape.
+On C, ``update``'s rows are a slice of the shared ``x_train`` inside the
+graph (the original's ``givens``); on JAX (and MLX) they are cut on the host
+and fed, because a slice at a traced batch index has no static shape, and so
+on Numba, whose matrix products run slower on a slice (Numba types it as an
+array of any layout, and says so with a ``NumbaPerformanceWarning``) than on
+the fed, contiguous rows.
 The sampler's noise is fed on every backend (``VAE.create_gradientfunctions``).
 """
 
@@ -24,7 +27,7 @@ class _Rows:
 
 
 class SharedRows(_Rows):
-    """Batches as slices of the shared training set, inside the graph (the original's givens).
+    """Batches as slices of the shared training set, inside the graph (the original's givens): on C.
 
     For ``update``: ``inputs`` [batch], an integer scalar, and ``givens``
     {x: x_train[batch * bs:(batch + 1) * bs]}. For ``update_batches``: the scan's
@@ -51,8 +54,9 @@ class SharedRows(_Rows):
 
 
 class HostRows(_Rows):
-    """Batches cut from the shared training set's value on the host and fed: ``update``
-    takes the rows x, ``update_batches`` a (steps, batch_size, D) block of them."""
+    """Batches cut from the shared training set's value on the host and fed (JAX, MLX, Numba):
+    ``update`` takes the rows x (batch_size, D), ``update_batches`` a (steps, batch_size, D)
+    block of them."""
 
     def __init__(self, x, x_train, batch_size):
         super().__init__(x_train, batch_size)
@@ -75,7 +79,7 @@ class HostRows(_Rows):
 
 def batch_rows(mode, x, x_train, batch_size):
     """How ``update``'s symbolic batch ``x`` gets its rows on this backend: a ``SharedRows``
-    or, for JAX (and MLX), whose traced shapes must be static, a ``HostRows``."""
+    on C, a ``HostRows`` on the JIT backends (JAX, MLX, Numba)."""
     name = mode_name(mode)
-    rows = HostRows if ("JAX" in name or "MLX" in name) else SharedRows
+    rows = HostRows if any(jit in name for jit in ("JAX", "MLX", "NUMBA")) else SharedRows
     return rows(x, x_train, batch_size)

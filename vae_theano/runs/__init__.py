@@ -5,5 +5,6 @@
 - ``checkpoint``: all a run needs to continue exactly, and ``load_run``;
 - ``methods``: the protocol of a training method, and AEVB;
 - ``training``: the original ``run.py``'s loop, resumable and guarded;
+- ``sweep``: many independent runs as tasks, here or on Dask distributed;
 - ``cli``: what the example scripts share (flags, one-line errors, pictures).
 """

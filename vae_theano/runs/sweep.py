@@ -110,8 +110,10 @@ def _client(workers, scheduler):
         with Client(scheduler) as client:
             yield client
         return
-    # Set before each worker process starts, so that its BLAS reads them on import.
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": BLAS_THREADS}), \
+    # The thread counts are set before each worker process starts, so that its BLAS reads them on
+    # import; the worker's profiler, which samples every task's stack from another thread, is off.
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": BLAS_THREADS,
+                          "distributed.worker.profile.enabled": False}), \
             LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                          silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
         yield client

@@ -1,0 +1,110 @@
+"""Why figure 2's MNIST curves start below the paper's: one model, several candidate causes, side by side.
+
+    python examples/paper_mnist_gap.py --data ../shared/data                 # N_z = 5, AEVB, to 10^6
+    python examples/paper_mnist_gap.py --method wake-sleep --budget 3e6
+
+Trains figure 2's MNIST model (500 tanh units, Adagrad, the weight prior) in
+the paper's settings and in variants that change one thing each, and prints
+the training and test bounds at 10^5, 3 x 10^5, 10^6, ... samples next to the
+paper's curve at those points (``vae_theano/paper/published/``):
+
+- ``paper``: as figure 2 runs it (step size chosen from {0.01, 0.02, 0.1}
+  by the bound after 50 minibatches);
+- ``lr=<s>``: each step size fixed;
+- ``warm-up``: Adagrad first accumulates the squared gradients of 100
+  minibatches at the initial weights, then updates (Kingma's later code,
+  ``warmup=100``);
+- ``binary``: the images binarised once (one Bernoulli draw per pixel);
+- ``no-prior``: no weight prior (lam = 0).
+
+Every variant runs in a folder of its own under --out, resumable.
+"""
+
+import argparse
+import dataclasses
+import math
+import os
+
+import numpy as np
+
+from vae_theano.paper import settings
+from vae_theano.paper.figure2 import model_data
+from vae_theano.paper.models import choose_step_size, make_method
+from vae_theano.paper.published_curves import figure2_curves, value_at
+from vae_theano.runs.cli import cli
+from vae_theano.runs.config import load_dataset
+from vae_theano.runs.training import train
+
+VARIANTS = ("paper", "lr=0.01", "lr=0.02", "lr=0.1", "warm-up", "binary", "no-prior")
+WARM_UP_STEPS = 100
+
+
+def warm_up(vae, steps, rng):
+    """Adagrad's accumulators from ``steps`` minibatches' gradients at the initial weights:
+    each step updates them and the weights, then the weights are put back."""
+    start = {k: v for k, v in vae.get_state().items() if k.startswith("params/")}
+    for batch in rng.permutation(vae.n_batches)[:steps]:
+        vae.update(int(batch), 1)
+        vae.set_state({**vae.get_state(), **start})
+
+
+def run_variant(variant, n_z, method, budget, data, out, dtype):
+    """Train one variant to ``budget`` samples; returns its history."""
+    hidden = settings.FIGURE2["mnist"]["hidden"]
+    x_train, x_test = model_data("mnist", data)
+    if variant == "binary":
+        x_train, (x_test, _) = load_dataset("mnist", data, binarize="static")
+    config = lambda lr: settings.paper_config("mnist", x_train, n_z, hidden, method, lr, dtype)
+    if variant.startswith("lr="):
+        step_size = float(variant[3:])
+    else:
+        step_size = choose_step_size(lambda lr: config(lr).build_model(x_train), method)[0]
+    cfg = config(step_size)
+    if variant == "no-prior":
+        cfg = dataclasses.replace(cfg, lam=0.0)
+    if variant == "binary":
+        cfg = dataclasses.replace(cfg, binarize="static")
+    vae = cfg.build_model(x_train)
+    folder = os.path.join(out, f"nz{n_z}_{method}_{variant}")
+    if variant == "warm-up" and not os.path.exists(os.path.join(folder, "checkpoint.npz")):
+        warm_up(vae, WARM_UP_STEPS, np.random.default_rng(1))
+    epochs = math.ceil(budget / settings.samples_per_epoch(len(x_train)))
+    history = train(vae, x_test, epochs, folder, cfg, log=lambda s: None, method=make_method(method, vae),
+                    checkpoint_every=settings.CHECKPOINT_EVERY)
+    print(f"{variant}: step size {step_size}", flush=True)
+    return history
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--n-z", type=int, default=5, help="latent dimensions (figure 2's MNIST: 3, 5, 10, 20, 200)")
+    p.add_argument("--method", default="aevb", choices=settings.FIGURE2_METHODS, help="training method")
+    p.add_argument("--budget", type=float, default=1e6, help="training samples per variant")
+    p.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated, of {', '.join(VARIANTS)}")
+    p.add_argument("--data", default=None, help="MNIST file or folder (default: as the loaders search)")
+    p.add_argument("--out", default="runs/mnist_gap", help="folder for the variants' runs")
+    p.add_argument("--dtype", default="float32", choices=["float32", "float64"], help="precision")
+    args = p.parse_args(argv)
+    variants = [v.strip() for v in args.variants.split(",")]
+    bad = [v for v in variants if v not in VARIANTS]
+    if bad:
+        raise ValueError(f"--variants: unknown {', '.join(bad)}; choose from {', '.join(VARIANTS)}")
+    paper = figure2_curves().get(("mnist", args.n_z, args.method))
+    points = [p for p in (1e5, 3e5, 1e6, 3e6, 1e7) if p <= args.budget]
+    per_epoch = settings.samples_per_epoch(50000)
+    print("variant | " + " | ".join(f"{p:.0e} train / test" for p in points))
+    for variant in variants:
+        history = run_variant(variant, args.n_z, args.method, args.budget, args.data, args.out, args.dtype)
+        cells = []
+        for p in points:
+            h = history[max(0, math.ceil(p / per_epoch) - 1)]
+            cells.append(f"{h['train_bound']:.1f} / {h['valid_bound']:.1f}")
+        print(f"{variant} | " + " | ".join(cells), flush=True)
+    if paper:
+        cells = [" / ".join(f"{value_at(*paper[part], p):.1f}" for part in ("train", "test")) for p in points]
+        print("the paper | " + " | ".join(cells))
+
+
+if __name__ == "__main__":
+    cli(main)
