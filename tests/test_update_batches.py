@@ -61,6 +61,32 @@ def test_update_batches_equals_the_loop_of_update_on_other_backends(mode):
     np.testing.assert_allclose([c.update(int(i), 1) for i in ORDER], fused, rtol=1e-10)
 
 
+def test_on_jax_nothing_crosses_between_host_and_device_implicitly():
+    """After a warm-up call, update_batches and update place their inputs explicitly, keep
+    the training set, parameters and moments on the device, and fetch their results
+    explicitly: under jax.transfer_guard("disallow") they run, with C's numbers. The
+    negative control, the compiled scan fed a NumPy block as PyTensor's JAX functions are
+    by default, trips the guard."""
+    jax = pytest.importorskip("jax")
+    vae, c = pair(True, "float64", mode="JAX")[0], pair(True, "float64")[0]
+    for model in (vae, c):  # warm-up: the first call sends the parameters over
+        model.update(0, 1), model.update_batches(ORDER[:3], 1)
+    with jax.transfer_guard("disallow"):
+        fused = vae.update_batches(ORDER, 2)
+        single = vae.update(4, 2)
+        vae.x_train.set_value(vae.x_train.get_value()[::-1].copy())  # a new training set goes over explicitly
+        after = vae.update_batches(ORDER[:2], 3)
+    assert isinstance(fused, np.ndarray) and isinstance(jax.device_get(vae.params["W_xh"].get_value()), np.ndarray)
+    np.testing.assert_allclose(fused, c.update_batches(ORDER, 2), rtol=1e-10)
+    np.testing.assert_allclose(single, c.update(4, 2), rtol=1e-10)
+    c.x_train.set_value(c.x_train.get_value()[::-1].copy())
+    np.testing.assert_allclose(after, c.update_batches(ORDER[:2], 3), rtol=1e-10)
+
+    vae._update_batches.trust_input = False
+    with jax.transfer_guard("disallow"), pytest.raises(Exception, match="Disallowed host-to-device transfer"):
+        vae._update_batches(vae.rows.host_rows(0)[None], vae._bound_noise(vae.batch_size, 1), 2.0)
+
+
 def test_update_batches_refuses_bad_batches_before_anything_changes():
     vae, _ = pair(False, "float64")
     before, rng = vae.get_state(), vae.get_rng_state()

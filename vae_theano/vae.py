@@ -397,7 +397,7 @@ class VAE:
         """
         batch = check_batch(batch, self.n_batches)
         check_epoch(epoch)
-        return self._update(*self.rows.args(batch), self._bound_noise(self.batch_size), epoch)
+        return self.rows.call(self._update, *self.rows.args(batch), self._bound_noise(self.batch_size), epoch)
 
     def update_batches(self, batches, epoch):
         """``update(b, epoch)`` for each batch index b of ``batches`` (1-D integers), in
@@ -410,7 +410,7 @@ class VAE:
             with pytensor.config.change_flags(floatX=self.dtype), announce_compilation():
                 self._update_batches = self.create_update_batches()
         eps = self._bound_noise(self.batch_size, len(batches))
-        return self._update_batches(*self.rows.sequence_args(batches), eps, epoch)
+        return self.rows.call(self._update_batches, *self.rows.sequence_args(batches), eps, epoch)
 
     def likelihood(self, x):
         """The bound, averaged over the rows of x (batch, D), one fresh eps per row."""

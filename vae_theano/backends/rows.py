@@ -7,6 +7,16 @@ on Numba, whose matrix products run slower on a slice (Numba types it as an
 array of any layout, and says so with a ``NumbaPerformanceWarning``) than on
 the fed, contiguous rows.
 The sampler's noise is fed on every backend (``VAE.create_gradientfunctions``).
+
+Every compiled call goes through ``call``: on JAX (``DeviceRows``) it places
+the call's inputs on the device once and explicitly (``jax.device_put``),
+takes the rows from a copy of the training set kept on the device, runs the
+function on them as they are (``trust_input``: PyTensor would otherwise turn
+device arrays back into NumPy) and fetches the result explicitly. The
+parameters and moments are updated shared variables, which PyTensor's JAX
+linker keeps on the device between calls, so after the first call nothing
+crosses between host and device implicitly (a test runs ``update_batches``
+under ``jax.transfer_guard("disallow")``).
 """
 
 import numpy as np
@@ -20,6 +30,10 @@ class _Rows:
 
     def __init__(self, x_train, batch_size):
         self.x_train, self.batch_size = x_train, batch_size
+
+    def call(self, fn, *args):
+        """fn(*args): a compiled function on its inputs, as this backend feeds them."""
+        return fn(*args)
 
     def host_rows(self, batch):
         """Rows batch * batch_size ... (batch + 1) * batch_size - 1 of x_train, as a NumPy view."""
@@ -77,9 +91,65 @@ class HostRows(_Rows):
         return (self.x_train.get_value(borrow=True)[index],)
 
 
+class DeviceRows(HostRows):
+    """``HostRows`` on JAX, with every call's inputs placed on the device explicitly: the
+    rows gathered from a device copy of the training set (made again when ``x_train``
+    gets a new value), the noise and the epoch put there once per call."""
+
+    def __init__(self, x, x_train, batch_size):
+        super().__init__(x, x_train, batch_size)
+        self._on_device = None, None  # (the host value, its device copy as (batches, batch_size, D))
+
+    def device_batches(self):
+        import jax
+
+        host = self.x_train.get_value(borrow=True)
+        if self._on_device[0] is not host:
+            whole = len(host) // self.batch_size * self.batch_size
+            blocks = host[:whole].reshape(-1, self.batch_size, host.shape[1])
+            self._on_device = host, jax.device_put(blocks)
+        return self._on_device[1]
+
+    def args(self, batch):
+        return (_Gather(batch),)
+
+    def sequence_args(self, batches):
+        return (_Gather(np.asarray(batches, dtype=np.int32)),)
+
+    def call(self, fn, *args):
+        import jax
+
+        fn.trust_input = True  # inputs below are device arrays of the declared dtypes
+        dtypes = [i.variable.type.dtype for i in fn.maker.inputs if not i.shared]
+        placed = [_take(self.device_batches(), jax.device_put(a.index)) if isinstance(a, _Gather)
+                  else jax.device_put(np.asarray(a, dtype=dtype)) for a, dtype in zip(args, dtypes)]
+        return jax.device_get(fn(*placed))
+
+
+def _take(blocks, index):
+    """blocks[index] on the device, compiled (eager indexing would send Python scalars over)."""
+    global _take_compiled
+    if _take_compiled is None:
+        import jax
+
+        _take_compiled = jax.jit(lambda blocks, index: blocks[index])
+    return _take_compiled(blocks, index)
+
+
+_take_compiled = None
+
+
+class _Gather:
+    """Rows to take from the device's copy of the training set: a batch index, or a vector of them."""
+
+    def __init__(self, index):
+        self.index = index
+
+
 def batch_rows(mode, x, x_train, batch_size):
     """How ``update``'s symbolic batch ``x`` gets its rows on this backend: a ``SharedRows``
-    on C, a ``HostRows`` on the JIT backends (JAX, MLX, Numba)."""
+    on C, a ``DeviceRows`` on JAX, a ``HostRows`` on the other JIT backends (MLX, Numba)."""
     name = mode_name(mode)
-    rows = HostRows if any(jit in name for jit in ("JAX", "MLX", "NUMBA")) else SharedRows
+    rows = (DeviceRows if "JAX" in name else HostRows if any(jit in name for jit in ("MLX", "NUMBA"))
+            else SharedRows)
     return rows(x, x_train, batch_size)
