@@ -3,6 +3,7 @@
     python benchmarks/bench_epoch.py                          # random MNIST-shaped data
     python benchmarks/bench_epoch.py --data ../shared/data    # real MNIST
     python benchmarks/bench_epoch.py --modes CVM --dtypes float32 --epochs 3
+    python benchmarks/bench_epoch.py --apart --rounds 5 --modes CVM --dtypes float32
 
 For each PyTensor mode and dtype, a fresh process builds the model (784-400-20-
 400-784, batch 100, 50,000 rows) twice: once with an empty compile cache
@@ -29,6 +30,15 @@ compile_warm_s (building the model: its four functions), the medians over
 both processes' rounds of each of the five (seconds per epoch), the
 ratios update_batches/floor, update_batches/jax_scan and update/numpy, and
 the OpenBLAS kernels the model's C code ran (``backend.blas_core``).
+
+``--apart`` measures the other way: one process per part and round, the
+parts alternating (floor, model, JAX scan; then the reverse order), each
+timing ``--epochs`` epochs after a warm-up; per round the ratios of the
+model's update_batches to the floor and to the JAX scan, and the table the
+median of those paired ratios. Nothing shares a process with the model then,
+but neighbouring processes are seconds apart, where the default's in-process
+floor is interleaved with the model's own rounds. The default reports the
+in-process paired floor; ``--apart`` says so in its header.
 
 OpenBLAS picks its kernels when it loads, from the CPU or from the
 environment variable OPENBLAS_CORETYPE, which this benchmark leaves as it
@@ -170,6 +180,26 @@ def measure(args):
         begin = time.perf_counter()
         vae.likelihood(xv)
         result["likelihood"] = time.perf_counter() - begin
+    elif args.child in ("batches", "floor"):  # --apart: one part alone in this process
+        from matmul_floor import make_floor
+
+        from vae_theano.backends import runs_c
+
+        if args.child == "batches":
+            from vae_theano import VAE
+
+            vae = VAE(False, SIZES["hu_encoder"], SIZES["hu_decoder"], SIZES["n_latent"], x,
+                      batch_size=SIZES["batch_size"], mode=args.mode, dtype=args.dtype)
+            run = lambda epoch, order: [np.asarray(vae.update_batches(c, epoch)) for c in np.array_split(order, 10)]
+        else:
+            floor = make_floor(args.dtype, steps=args.batches, blas="wheel" if runs_c(args.mode) else "numpy")
+            run = lambda epoch, order: floor()
+        run(1, orders[0])  # warm up at the timed lengths
+        times = {args.child: []}
+        for epoch, order in enumerate(orders, start=1):
+            begin = time.perf_counter()
+            run(epoch, order)
+            times[args.child].append(time.perf_counter() - begin)
     elif args.child == "baselines":
         from matmul_floor import make_floor
 
@@ -212,13 +242,18 @@ def main(argv=None):
     p.add_argument("--dtypes", default="float32,float64", help="comma-separated dtypes")
     p.add_argument("--epochs", type=int, default=3, help="timed epochs per configuration (median reported)")
     p.add_argument("--batches", type=int, default=500, help="batches per epoch (500: all of MNIST)")
-    p.add_argument("--child", choices=["model", "baselines", "jax"], help=argparse.SUPPRESS)
+    p.add_argument("--apart", action="store_true",
+                   help="one process per part and round, alternating; report the median of paired ratios")
+    p.add_argument("--rounds", type=int, default=5, help="with --apart: rounds of the three processes")
+    p.add_argument("--child", choices=["model", "baselines", "jax", "batches", "floor"], help=argparse.SUPPRESS)
     p.add_argument("--mode", default="CVM", help=argparse.SUPPRESS)
     p.add_argument("--dtype", default="float64", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
         return measure(args)
 
+    if args.apart:
+        return main_apart(args)
     images = args.batches * SIZES["batch_size"]
     header = ("backend", "dtype", "compile_cold_s", "compile_warm_s", "update_s", "update_batches_s",
               "floor_s", "jax_scan_s", "numpy_s", "batches/floor", "batches/jax", "update/numpy",
@@ -254,6 +289,46 @@ def main(argv=None):
                    ratio("update", "numpy"), f"{max(cold['peak_mb'], warm['peak_mb']):.0f}",
                    f"{warm['likelihood']:.3f}", warm.get("blas_core", "-"))
             print("  ".join(f"{c:>16}" for c in row), flush=True)
+
+
+def main_apart(args):
+    """--apart: per mode and dtype, rounds of floor, update_batches and JAX scan, each alone in
+    a fresh process (warm compile cache), alternating in order; paired ratios per round."""
+    print(f"# --apart: one process per part and round, {args.rounds} rounds, each the median of {args.epochs} "
+          f"epochs of {args.batches * SIZES['batch_size']} images; {os.cpu_count()} CPUs; ratios are medians "
+          f"of each round's own ratio")
+    header = ("backend", "dtype", "update_batches_s", "floor_s", "jax_scan_s", "batches/floor", "batches/jax",
+              "blas_kernels")
+    print("  ".join(f"{h:>16}" for h in header))
+    for dtype in args.dtypes.split(","):
+        for mode in args.modes.split(","):
+            with tempfile.TemporaryDirectory() as compiledir:
+                run_child("batches", mode, dtype, compiledir, args_with(args, epochs=1))  # fill the cache
+                rounds = {"batches": [], "floor": [], "jax": []}
+                for r in range(args.rounds):
+                    for kind in (("floor", "batches", "jax") if r % 2 == 0 else ("jax", "batches", "floor")):
+                        result = run_child(kind, mode, dtype, compiledir, args)
+                        if "error" in result:
+                            print(f"{mode:>16}  {dtype:>16}  failed ({kind}): {result['error']}")
+                            break
+                        name = "jax_scan" if kind == "jax" else kind
+                        rounds[kind].append(float(np.median(result["times"][name])) if result["times"][name]
+                                            else float("nan"))
+            if min(map(len, rounds.values())) < args.rounds:
+                continue
+            med = {k: float(np.median(v)) for k, v in rounds.items()}
+            paired = lambda a, b: f"{np.median(np.divide(rounds[a], rounds[b])):.2f}"
+            from vae_theano.backends import runs_c
+            from vae_theano.backends.blas import blas_core
+
+            row = (mode, dtype, f"{med['batches']:.3f}", f"{med['floor']:.3f}", f"{med['jax']:.3f}",
+                   paired("batches", "floor"), paired("batches", "jax"), (blas_core() or "-") if runs_c(mode) else "-")
+            print("  ".join(f"{c:>16}" for c in row), flush=True)
+
+
+def args_with(args, **changes):
+    """A copy of the parsed ``args`` with some values changed."""
+    return argparse.Namespace(**{**vars(args), **changes})
 
 
 if __name__ == "__main__":
