@@ -51,7 +51,7 @@ def warm_up(vae, steps, rng):
 
 
 def run_variant(variant, n_z, method, budget, data, out, dtype, seed):
-    """Train one variant to ``budget`` samples; returns its history."""
+    """Train one variant to ``budget`` samples; returns its history and samples per epoch."""
     hidden = settings.FIGURE2["mnist"]["hidden"]
     x_train, x_test = model_data("mnist", data)
     if variant == "binary":
@@ -74,7 +74,7 @@ def run_variant(variant, n_z, method, budget, data, out, dtype, seed):
     history = train(vae, x_test, epochs, folder, cfg, log=lambda s: None, method=make_method(method, vae),
                     checkpoint_every=settings.CHECKPOINT_EVERY)
     print(f"{variant}: step size {step_size}", flush=True)
-    return history
+    return history, settings.samples_per_epoch(len(x_train))
 
 
 def main(argv=None):
@@ -94,12 +94,11 @@ def main(argv=None):
     if bad:
         raise ValueError(f"--variants: unknown {', '.join(bad)}; choose from {', '.join(VARIANTS)}")
     paper = figure2_curves().get(("mnist", args.n_z, args.method))
-    points = [p for p in (1e5, 3e5, 1e6, 3e6, 1e7) if p <= args.budget]
-    per_epoch = settings.samples_per_epoch(50000)
+    points = [p for p in (1e5, 3e5, 1e6, 3e6, 1e7) if p < args.budget] + [args.budget]
     print("variant | " + " | ".join(f"{p:.0e} train / test" for p in points))
     for variant in variants:
-        history = run_variant(variant, args.n_z, args.method, args.budget, args.data, args.out, args.dtype,
-                              args.seed)
+        history, per_epoch = run_variant(variant, args.n_z, args.method, args.budget, args.data, args.out,
+                                         args.dtype, args.seed)
         cells = []
         for p in points:
             h = history[max(0, math.ceil(p / per_epoch) - 1)]

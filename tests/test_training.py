@@ -423,3 +423,29 @@ def test_freyface_with_a_random_held_out_set(frey_dir, tmp_path):
     np.testing.assert_array_equal(vae.x_train.get_value(), shuffled[0])
     assert not np.array_equal(shuffled[1], datasets.load_freyface(frey_dir)[1][-20:])
     assert_evaluates(out, frey_dir, "freyface validation set, 20 rows", history[-1]["valid_bound"])
+
+
+def test_mnist_gap_variants(mnist_dir, tmp_path, monkeypatch, capsys):
+    """examples/paper_mnist_gap.py: each variant trains in a folder of its own and gets a row;
+    the warm-up fills Adagrad's accumulators and leaves the weights as they were."""
+    import paper_mnist_gap
+
+    monkeypatch.setitem(settings.FIGURE2, "mnist", dict(settings.FIGURE2["mnist"], hidden=8))
+    vae = RunConfig(dataset="mnist", continuous=False, N=200, features=6, hu_encoder=5, hu_decoder=5, n_latent=2,
+                    batch_size=50, optimizer="adagrad", activation="tanh", lam=1.0, dtype="float64").build_model(
+        np.random.RandomState(0).uniform(size=(200, 6)))
+    before = vae.get_state()
+    paper_mnist_gap.warm_up(vae, 3, np.random.default_rng(0))
+    after = vae.get_state()
+    assert all(np.array_equal(after[k], before[k]) for k in before if k.startswith("params/"))
+    assert all(np.all(after[k] > 0) and not np.any(before[k]) for k in before if k.startswith("v/"))
+
+    args = ["--data", str(mnist_dir), "--out", str(tmp_path / "gap"), "--budget", "400", "--dtype", "float64"]
+    paper_mnist_gap.main([*args, "--variants", "paper,lr=0.02,warm-up,no-prior"])
+    table = capsys.readouterr().out.splitlines()
+    rows = [line for line in table if line.split(" | ")[0] in ("paper", "lr=0.02", "warm-up", "no-prior")]
+    assert len(rows) == 4 and sorted(os.listdir(tmp_path / "gap")) == [
+        "nz5_aevb_lr=0.02", "nz5_aevb_no-prior", "nz5_aevb_paper", "nz5_aevb_warm-up"]
+    assert len({row.split(" | ", 1)[1] for row in rows}) == 4  # each variant trained differently
+    with pytest.raises(ValueError, match="--variants: unknown lr=1"):
+        paper_mnist_gap.main([*args, "--variants", "lr=1"])
