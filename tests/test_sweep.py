@@ -89,6 +89,37 @@ def test_two_workers_and_a_killed_one_give_the_numbers_of_one_process(full_size_
     assert sum("samples: train" in line for line in lines) == 2  # a line per finished model
 
 
+def test_a_free_worker_takes_the_next_task(tmp_path):
+    """No task waits behind a running one while a worker is free: with one task blocked on a
+    file, six quick ones all finish on the other worker before the file appears. (The figure 2
+    sweep that showed it: two models queued behind a long one on one worker, the other idle,
+    with Dask's default of 1.1 tasks per thread; this test passes with that default too,
+    where Dask's work stealing moves quick tasks, so it guards the outcome, not the cause.)"""
+    release = tmp_path / "release"
+    tasks = [Task("blocked", _wait_for, str(release))] + [Task(f"quick{i}", _square, i) for i in range(6)]
+    results = []
+    runner = threading.Thread(target=lambda: results.append(run_tasks(tasks, workers=2, log=_lines.append)))
+    _lines.clear()
+    runner.start()
+    deadline = time.time() + 120
+    while time.time() < deadline and sum(line.startswith("squared") for line in _lines) < 6:
+        time.sleep(0.1)
+    finished = sum(line.startswith("squared") for line in _lines)
+    release.write_text("go")
+    runner.join()
+    assert finished == 6, f"only {finished} of the 6 quick tasks ran while one worker was busy"
+    assert results == [["released", 0, 1, 4, 9, 16, 25]]
+
+
+_lines = []
+
+
+def _wait_for(path, log):
+    while not os.path.exists(path):
+        time.sleep(0.05)
+    return "released"
+
+
 def test_results_come_back_in_task_order_with_their_log_lines():
     tasks = [Task(f"t{i}", _square, i) for i in range(4)]
     lines = []

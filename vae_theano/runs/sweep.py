@@ -111,9 +111,12 @@ def _client(workers, scheduler):
             yield client
         return
     # The thread counts are set before each worker process starts, so that its BLAS reads them on
-    # import; the worker's profiler, which samples every task's stack from another thread, is off;
-    # the scheduler's HTTP server (always started) listens on a free local port, not on 8787.
+    # import; a worker holds one task at a time (Dask's default, 1.1 tasks per thread rounded up,
+    # queued a second model behind a running one while another worker sat idle); the worker's
+    # profiler, which samples every task's stack from another thread, is off; the scheduler's
+    # HTTP server (always started) listens on a free local port, not on 8787.
     with dask.config.set({"distributed.nanny.pre-spawn-environ": BLAS_THREADS,
+                          "distributed.scheduler.worker-saturation": 1.0,
                           "distributed.worker.profile.enabled": False}), \
             LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0",
                          silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
