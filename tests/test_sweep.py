@@ -91,10 +91,10 @@ def test_two_workers_and_a_killed_one_give_the_numbers_of_one_process(full_size_
 
 def test_a_free_worker_takes_the_next_task(tmp_path):
     """No task waits behind a running one while a worker is free: with one task blocked on a
-    file, six quick ones all finish on the other worker before the file appears. (The figure 2
-    sweep that showed it: two models queued behind a long one on one worker, the other idle,
-    with Dask's default of 1.1 tasks per thread; this test passes with that default too,
-    where Dask's work stealing moves quick tasks, so it guards the outcome, not the cause.)"""
+    file, six quick ones all finish on the other worker before the file appears. (Figure 2's
+    sweep showed the fault with long tasks: Dask handed its eight tasks out at once and two
+    models waited behind a long one while the other worker sat idle. With quick tasks Dask's
+    work stealing also rescues it, so this test guards the outcome more than the cause.)"""
     release = tmp_path / "release"
     tasks = [Task("blocked", _wait_for, str(release))] + [Task(f"quick{i}", _square, i) for i in range(6)]
     results = []

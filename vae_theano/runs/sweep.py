@@ -86,17 +86,31 @@ def run_tasks(tasks, workers=None, scheduler=None, retries=2, desc="models", log
         raise ValueError(f"task names must be unique, got {names}")
     with _client(workers, scheduler) as client:
         from distributed import as_completed
+
         run_id = uuid.uuid4().hex[:8]  # a long-lived scheduler must not hand back an earlier run's result
-        futures = {client.submit(task, key=f"{task.name}-{run_id}", pure=False, retries=retries): task.name
-                   for task in tasks}
-        results = {}
+        waiting, running, results = list(tasks), as_completed(with_results=True), {}
+        names_of = {}
+
+        def submit_next():
+            task = waiting.pop(0)
+            future = client.submit(task, key=f"{task.name}-{run_id}", pure=False, retries=retries)
+            names_of[future] = task.name
+            running.add(future)
+
+        # As many tasks in flight as the cluster has threads, the next one submitted when one
+        # ends: Dask hands a few distinct tasks out at once, and a model could wait behind a
+        # long one on a busy worker while another worker sat idle (seen on figure 2's sweep).
+        for _ in range(min(len(waiting), sum(client.nthreads().values()) or 1)):
+            submit_next()
         with tqdm(total=len(tasks), desc=desc, unit="model", disable=None) as bar:
-            for future, (result, lines) in as_completed(futures, with_results=True):
-                results[futures[future]] = result
+            for future, (result, lines) in running:
+                results[names_of[future]] = result
                 with tqdm.external_write_mode():
                     for line in lines:
                         log(line)
                 bar.update()
+                if waiting:
+                    submit_next()
         return [results[name] for name in names]
 
 
@@ -111,12 +125,9 @@ def _client(workers, scheduler):
             yield client
         return
     # The thread counts are set before each worker process starts, so that its BLAS reads them on
-    # import; a worker holds one task at a time (Dask's default, 1.1 tasks per thread rounded up,
-    # queued a second model behind a running one while another worker sat idle); the worker's
-    # profiler, which samples every task's stack from another thread, is off; the scheduler's
-    # HTTP server (always started) listens on a free local port, not on 8787.
+    # import; the worker's profiler, which samples every task's stack from another thread, is off;
+    # the scheduler's HTTP server (always started) listens on a free local port, not on 8787.
     with dask.config.set({"distributed.nanny.pre-spawn-environ": BLAS_THREADS,
-                          "distributed.scheduler.worker-saturation": 1.0,
                           "distributed.worker.profile.enabled": False}), \
             LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0",
                          silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
