@@ -5,7 +5,8 @@ graph (the original's ``givens``); on JAX (and MLX) they are cut on the host
 and fed, because a slice at a traced batch index has no static shape, and so
 on Numba, whose matrix products run slower on a slice (Numba types it as an
 array of any layout, and says so with a ``NumbaPerformanceWarning``) than on
-the fed, contiguous rows.
+the fed, contiguous rows. (Inside ``update_batches``' scan on Numba, a step's
+rows are still an index into the fed block, and Numba still warns there.)
 The sampler's noise is fed on every backend (``VAE.create_gradientfunctions``).
 
 Every compiled call goes through ``call``: on JAX (``DeviceRows``) it places
