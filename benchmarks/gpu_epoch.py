@@ -89,10 +89,10 @@ def torch_eager(x, params, b1=0.95, b2=0.999, learning_rate=0.001):
         gamma = np.sqrt(1 - b2 ** number) / (1 - b1 ** number)
         eps_all = torch.as_tensor(rng.standard_normal((len(order), BATCH, N_LATENT), dtype=np.float32),
                                   device=device)
-        order_t = torch.as_tensor(order, device=device)
+        rows_t = torch.as_tensor(order[:, None] * BATCH + np.arange(BATCH), device=device)
         bounds = []
         for i in range(len(order)):
-            xb = xt[order_t[i] * BATCH + torch.arange(BATCH, device=device)]
+            xb = xt[rows_t[i]]
             value = bound(xb, eps_all[i])
             grads = torch.autograd.grad(value, [p[k] for k in names])
             with torch.no_grad():

@@ -20,6 +20,8 @@ crosses between host and device implicitly (a test runs ``update_batches``
 under ``jax.transfer_guard("disallow")``).
 """
 
+import functools
+
 import numpy as np
 import pytensor.tensor as pt
 
@@ -100,6 +102,7 @@ class DeviceRows(HostRows):
     def __init__(self, x, x_train, batch_size):
         super().__init__(x, x_train, batch_size)
         self._on_device = None, None  # (the host value, its device copy as (batches, batch_size, D))
+        self._dtypes = {}  # compiled function -> its explicit inputs' dtypes
 
     def device_batches(self):
         import jax
@@ -120,8 +123,10 @@ class DeviceRows(HostRows):
     def call(self, fn, *args):
         import jax
 
-        fn.trust_input = True  # inputs below are device arrays of the declared dtypes
-        dtypes = [i.variable.type.dtype for i in fn.maker.inputs if not i.shared]
+        if fn not in self._dtypes:  # once per function, not on every step
+            fn.trust_input = True  # inputs below are device arrays of the declared dtypes
+            self._dtypes[fn] = [i.variable.type.dtype for i in fn.maker.inputs if not i.shared]
+        dtypes = self._dtypes[fn]
         placed = [_take(self.device_batches(), jax.device_put(a.index)) if isinstance(a, _Gather)
                   else jax.device_put(np.asarray(a, dtype=dtype)) for a, dtype in zip(args, dtypes)]
         return jax.device_get(fn(*placed))
@@ -129,15 +134,14 @@ class DeviceRows(HostRows):
 
 def _take(blocks, index):
     """blocks[index] on the device, compiled (eager indexing would send Python scalars over)."""
-    global _take_compiled
-    if _take_compiled is None:
-        import jax
-
-        _take_compiled = jax.jit(lambda blocks, index: blocks[index])
-    return _take_compiled(blocks, index)
+    return _compiled_take()(blocks, index)
 
 
-_take_compiled = None
+@functools.cache
+def _compiled_take():
+    import jax
+
+    return jax.jit(lambda blocks, index: blocks[index])
 
 
 class _Gather:
