@@ -37,7 +37,7 @@ def test_adam_step_matches_numpy(dtype, rtol, mode):
 
 def test_update_step_has_no_duplicate_products_and_updates_in_place(tiny_binary):
     vae = VAE(False, 5, 4, 2, tiny_binary, batch_size=10)
-    nodes = vae._update.maker.fgraph.toposort()
+    nodes = vae.compiled("update").maker.fgraph.toposort()
     steps = [n for n in nodes if isinstance(n.op, AdamStep)]
     assert len(steps) == len(vae.params) and all(n.op.inplace for n in steps)
     products = [n for n in nodes if type(n.op).__name__ in ("Dot22", "Dot22Scalar", "Gemm", "Dot", "Gemv")]
@@ -140,10 +140,10 @@ def test_the_model_names_no_backend():
 def test_c_update_uses_the_c_loops_and_jax_the_formulas(tiny_binary):
     pytest.importorskip("jax")
     c = VAE(False, 5, 4, 2, tiny_binary, batch_size=10)
-    names = _op_names(c._update)
+    names = _op_names(c.compiled("update"))
     assert {"AdamStep", "BernoulliLogLik", "BernoulliLogLikGrad"} <= set(names)
     jax = VAE(False, 5, 4, 2, tiny_binary, batch_size=10, mode="JAX")
-    names = _op_names(jax._update)
+    names = _op_names(jax.compiled("update"))
     assert not any(n.startswith(("Adam", "Bernoulli")) for n in names), names
 
 
@@ -151,7 +151,7 @@ def test_our_c_ops_leave_subnormal_numbers_alone(tiny_binary):
     """-ffast-math in a shared library turns on flush-to-zero for the whole
     process when it loads (crtfastmath.o); our vector-math flags must not."""
     vae = VAE(False, 5, 4, 2, tiny_binary, batch_size=10)
-    assert {"BernoulliLogLik", "BernoulliLogLikGrad"} <= set(_op_names(vae._update))
+    assert {"BernoulliLogLik", "BernoulliLogLikGrad"} <= set(_op_names(vae.compiled("update")))
     vae.update(0, 1)
     assert np.array([np.finfo(np.float64).tiny]) / 4 > 0
     assert np.array([np.finfo(np.float32).tiny], np.float32) / np.float32(4) > 0

@@ -82,9 +82,9 @@ def test_on_jax_nothing_crosses_between_host_and_device_implicitly():
     c.x_train.set_value(c.x_train.get_value()[::-1].copy())
     np.testing.assert_allclose(after, c.update_batches(ORDER[:2], 3), rtol=1e-10)
 
-    vae._update_batches.trust_input = False
+    vae.compiled("update_batches").trust_input = False
     with jax.transfer_guard("disallow"), pytest.raises(Exception, match="Disallowed host-to-device transfer"):
-        vae._update_batches(vae.rows.host_rows(0)[None], vae._bound_noise(vae.batch_size, 1), 2.0)
+        vae.compiled("update_batches")(vae.rows.host_rows(0)[None], vae._bound_noise(vae.batch_size, 1), 2.0)
 
 
 def test_update_batches_refuses_bad_batches_before_anything_changes():
@@ -122,7 +122,7 @@ def test_update_batches_on_c_updates_its_state_in_place(optimizer, moments):
 
     vae, _ = pair(False, "float64", optimizer=optimizer)
     vae.update_batches(ORDER[:2], 1)
-    [scan] = [n for n in vae._update_batches.maker.fgraph.apply_nodes if isinstance(n.op, Scan)]
+    [scan] = [n for n in vae.compiled("update_batches").maker.fgraph.apply_nodes if isinstance(n.op, Scan)]
     n_state = moments * len(vae.params)
     assert scan.op.info.n_untraced_sit_sot == n_state
     assert scan.op.info.sit_sot_in_slices == ()

@@ -18,7 +18,26 @@ import pytensor.tensor as pt
 from pytensor.compile.builders import SymbolicOp
 
 
-class BernoulliLogLikelihood(SymbolicOp):
+class ShapesFromInputs:
+    """An Op whose output shapes follow from its inputs' shapes (``output_shapes``).
+
+    For a formula this spares PyTensor inferring them through the inner graph,
+    which OpFromGraph does by cloning that graph at every call: with the
+    formulas inside ``update_batches``' scan, 2.4 of its 2.9 s warm build.
+    PyTensor up to 3.0 calls ``infer_shape(fgraph, node, shapes)``, 3.1 and
+    later ``infer_shape(node, shapes)`` (and warn of the older signature):
+    this one takes both.
+    """
+
+    def infer_shape(self, *args):
+        node, shapes = args[-2:]
+        return self.output_shapes(node, shapes)
+
+    def output_shapes(self, node, shapes):
+        raise NotImplementedError
+
+
+class BernoulliLogLikelihood(ShapesFromInputs, SymbolicOp):
     """Row sums of x log sigmoid(a) + (1 - x) log(1 - sigmoid(a)) = x a - softplus(a).
 
     x, a: (batch, D) data in [0, 1] and decoder logits -> (batch,), in nats.
@@ -37,13 +56,16 @@ class BernoulliLogLikelihood(SymbolicOp):
     def build_inner_graph(self, x, a):
         return [(x * a - pt.softplus(a)).sum(axis=1)]
 
+    def output_shapes(self, node, shapes):
+        return [(shapes[1][0],)]
+
     def pullback(self, inputs, outputs, cotangents):
         x, a = inputs
         (g,) = cotangents
         return [g[:, None] * a, BernoulliLogLikelihoodGrad()(x, a, g)]
 
 
-class BernoulliLogLikelihoodGrad(SymbolicOp):
+class BernoulliLogLikelihoodGrad(ShapesFromInputs, SymbolicOp):
     """g[:, None] (x - sigmoid(a)): the gradient of ``BernoulliLogLikelihood`` in a,
     weighted by the cotangent g (batch,); x, a (batch, D) -> (batch, D)."""
 
@@ -58,8 +80,11 @@ class BernoulliLogLikelihoodGrad(SymbolicOp):
     def build_inner_graph(self, x, a, g):
         return [g[:, None] * (x - pt.sigmoid(a))]
 
+    def output_shapes(self, node, shapes):
+        return [shapes[1]]
 
-class AdamUpdate(SymbolicOp):
+
+class AdamUpdate(ShapesFromInputs, SymbolicOp):
     """One parameter's Adam step, gradient *ascent*, as the original wrote it:
 
         m' = b1 m + (1 - b1) g
@@ -87,8 +112,11 @@ class AdamUpdate(SymbolicOp):
         new_theta = theta + coef * new_m / (pt.sqrt(new_v) + self.epsilon) - decay * theta
         return [new_theta, new_m, new_v]
 
+    def output_shapes(self, node, shapes):
+        return [shapes[0], shapes[2], shapes[3]]
 
-class AdagradUpdate(SymbolicOp):
+
+class AdagradUpdate(ShapesFromInputs, SymbolicOp):
     """One parameter's Adagrad step (the paper's optimiser), gradient ascent on the
     bound plus a Gaussian prior's log density (a MAP objective):
 
@@ -114,6 +142,9 @@ class AdagradUpdate(SymbolicOp):
         g = g - prior * theta
         new_v = v + g ** 2
         return [theta + coef * g / (pt.sqrt(new_v) + self.epsilon), new_v]
+
+    def output_shapes(self, node, shapes):
+        return [shapes[0], shapes[2]]
 
 
 def bernoulli_log_likelihood(x, a):

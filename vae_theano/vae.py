@@ -29,7 +29,7 @@ import pytensor.tensor as pt
 from pytensor.graph.replace import clone_replace
 
 from . import evaluate, persistence
-from .backends import announce_compilation, batch_rows, resolve_mode, scan_mode
+from .backends import announce_compilation, batch_rows, resolve_mode, scan_mode, step_options
 from .formulas import adagrad_update, adam_update, bernoulli_log_likelihood
 from .validation import (check_batch, check_batches, check_data, check_dtype, check_epoch,
                          check_positive_int, check_settings)
@@ -185,10 +185,9 @@ class VAE:
         self.srng = pt.random.shared_rng(seed=seed, name="srng")
         self.x_train = pytensor.shared(x_train.astype(dtype), name="x_train")
 
-        self._encode_mean = self._update_batches = None  # compiled on first use
-        with pytensor.config.change_flags(floatX=dtype), announce_compilation():
-            (self._update, self._likelihood,
-             self._encode, self._decode) = self.create_gradientfunctions(self.x_train)
+        with pytensor.config.change_flags(floatX=dtype):
+            self._builders = self.create_gradientfunctions(self.x_train)
+        self._compiled = {}  # name -> function, each compiled on first use (``compiled``)
 
     # -- the symbolic model ------------------------------------------------
 
@@ -317,30 +316,40 @@ class VAE:
         return self.get_adam_updates(gradients, epoch)
 
     def create_gradientfunctions(self, x_train):
-        """Compile update(batch, epoch), likelihood(x), encode(x) and decode(z).
-
-        The noise eps is an input of every function that samples z, drawn on
-        the host from srng's own generator (``noise``): the same draws on every
-        backend (JAX would otherwise run on a copy of srng). Where update's
-        rows come from (a slice of the shared x_train, or fed) is the
-        backend's choice (``backend.batch_rows``).
+        """How update(batch, epoch), likelihood(x), encode(x) and decode(z) compile (the
+        original's createGradientFunctions), and encode_mean and update_batches:
+        {name: a function that builds the graph and compiles it}, called by
+        ``compiled`` on first use (training never calls encode or decode). The
+        noise eps is an input, drawn on the host from srng's own generator
+        (``noise``): the same draws on every backend. Where update's rows come
+        from (a slice of x_train, or fed) is the backend's (``batch_rows``).
         """
-        x, epoch = pt.matrix("x"), pt.scalar("epoch")
+        x, epoch, eps_z, z = pt.matrix("x"), pt.scalar("epoch"), pt.matrix("eps_z"), pt.matrix("z")
         eps = pt.matrix("eps") if self.n_samples == 1 else pt.tensor3("eps")
-        bound = self.lower_bound(x, eps)
-        gradients = pytensor.grad(bound.logpx, list(self.params.values()))
-        updates = self.get_updates(gradients, epoch)
         self.rows = batch_rows(self.mode, x, x_train, self.batch_size)
-        update = pytensor.function([*self.rows.inputs, eps, epoch], bound.logpx, updates=updates,
-                                   givens=self.rows.givens, mode=self.mode, name="update",
-                                   on_unused_input="ignore")  # epoch, under "step"
-        likelihood = pytensor.function([x, eps], bound.logpx, mode=self.mode, name="likelihood")
-        eps_z = pt.matrix("eps_z")
-        encode = pytensor.function([x, eps_z], self.sampler(*self.encoder(x), eps_z),
-                                   mode=self.mode, name="encode")
-        z = pt.matrix("z")
-        decode = pytensor.function([z], self.decoder(None, z)[0], mode=self.mode, name="decode")
-        return update, likelihood, encode, decode
+
+        def update():
+            bound = self.lower_bound(x, eps)
+            updates = self.get_updates(pytensor.grad(bound.logpx, list(self.params.values())), epoch)
+            return pytensor.function([*self.rows.inputs, eps, epoch], bound.logpx, updates=updates,
+                                     givens=self.rows.givens, mode=self.mode, name="update",
+                                     on_unused_input="ignore")  # epoch, under "step"
+
+        def function(name, inputs, outputs):
+            return lambda: pytensor.function(inputs, outputs(), mode=self.mode, name=name)
+
+        return {"update": update, "update_batches": self.create_update_batches,
+                "likelihood": function("likelihood", [x, eps], lambda: self.lower_bound(x, eps).logpx),
+                "encode": function("encode", [x, eps_z], lambda: self.sampler(*self.encoder(x), eps_z)),
+                "decode": function("decode", [z], lambda: self.decoder(None, z)[0]),
+                "encode_mean": function("encode_mean", [x], lambda: list(self.encoder(x)))}
+
+    def compiled(self, name):
+        """The compiled function ``name`` (a key of ``create_gradientfunctions``), built on first use."""
+        if name not in self._compiled:
+            with pytensor.config.change_flags(floatX=self.dtype), announce_compilation():
+                self._compiled[name] = self._builders[name]()
+        return self._compiled[name]
 
     def create_update_batches(self):
         """Compile update_batches(batches, epoch): a ``scan`` of update's step over a
@@ -373,7 +382,7 @@ class VAE:
         # step takes its batch and its noise by index.
         outputs = pytensor.scan(step, sequences=[pt.arange(batches.shape[0])], outputs_info=[None, *state],
                                 non_sequences=[batches, eps, epoch], return_updates=False,
-                                name="update_batches")
+                                name="update_batches", **step_options(self.mode))
         bounds, finals = outputs[0], outputs[1:]
         return pytensor.function([batches, eps, epoch], bounds, mode=scan_mode(self.mode), name="update_batches",
                                  updates=[(var, final[-1]) for var, final in zip(state, finals)],
@@ -397,7 +406,8 @@ class VAE:
         """
         batch = check_batch(batch, self.n_batches)
         check_epoch(epoch)
-        return self.rows.call(self._update, *self.rows.args(batch), self._bound_noise(self.batch_size), epoch)
+        return self.rows.call(self.compiled("update"), *self.rows.args(batch), self._bound_noise(self.batch_size),
+                              epoch)
 
     def update_batches(self, batches, epoch):
         """``update(b, epoch)`` for each batch index b of ``batches`` (1-D integers), in
@@ -406,21 +416,18 @@ class VAE:
         """
         batches = check_batches(batches, self.n_batches)
         check_epoch(epoch)
-        if self._update_batches is None:
-            with pytensor.config.change_flags(floatX=self.dtype), announce_compilation():
-                self._update_batches = self.create_update_batches()
         eps = self._bound_noise(self.batch_size, len(batches))
-        return self.rows.call(self._update_batches, *self.rows.sequence_args(batches), eps, epoch)
+        return self.rows.call(self.compiled("update_batches"), *self.rows.sequence_args(batches), eps, epoch)
 
     def likelihood(self, x):
         """The bound, averaged over the rows of x (batch, D), one fresh eps per row."""
         x = self.check_x(x)
-        return self._likelihood(x, self._bound_noise(len(x)))
+        return self.compiled("likelihood")(x, self._bound_noise(len(x)))
 
     def encode(self, x):
         """A sample z ~ q(z|x): x (batch, D) -> z (batch, n_latent)."""
         x = self.check_x(x)
-        return self._encode(x, self.noise(len(x)))
+        return self.compiled("encode")(x, self.noise(len(x)))
 
     def decode(self, z):
         """Decoder means for z (n, n_latent) -> (n, D): probabilities or Gaussian means."""
@@ -429,16 +436,11 @@ class VAE:
             raise ValueError(f"z must have shape (n, n_latent={self.n_latent}), got {z.shape}")
         if not np.issubdtype(z.dtype, np.number) or not np.all(np.isfinite(z)):
             raise ValueError("z must be finite numbers (found NaN, inf or non-numeric values)")
-        return self._decode(z.astype(self.dtype, copy=False))
+        return self.compiled("decode")(z.astype(self.dtype, copy=False))
 
     def encode_mean(self, x):
         """The posterior's parameters, no sampling: x (batch, D) -> mu, log_sigma (batch, n_latent)."""
-        if self._encode_mean is None:
-            with pytensor.config.change_flags(floatX=self.dtype):
-                x_in = pt.matrix("x")
-                self._encode_mean = pytensor.function([x_in], list(self.encoder(x_in)),
-                                                      mode=self.mode, name="encode_mean")
-        mu, log_sigma = self._encode_mean(self.check_x(x))
+        mu, log_sigma = self.compiled("encode_mean")(self.check_x(x))
         return mu, log_sigma
 
     def sample(self, n, seed=None):
@@ -458,7 +460,8 @@ class VAE:
         """
         x_train = self.check_x(x_train)
         chunks = [x_train[i:i + self.batch_size] for i in range(0, len(x_train), self.batch_size)]
-        return np.concatenate([self._encode(chunk, self.noise(len(chunk))) for chunk in chunks])
+        encode = self.compiled("encode")
+        return np.concatenate([encode(chunk, self.noise(len(chunk))) for chunk in chunks])
 
     def log_likelihood(self, x, k=5000, chunk_size=100, seed=0, return_stderr=False, progress=None):
         """Importance-sampled log p(x) per row, in nats; see ``evaluate.log_likelihood``."""

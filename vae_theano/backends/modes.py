@@ -3,7 +3,10 @@ mode of ``update_batches``' scan on C.
 
 - ``resolve_mode``: C (PyTensor's ``CVM``, as Theano compiled to C) unless the
   caller names another mode (``"NUMBA"``, ``"JAX"``, ``"FAST_COMPILE"``, or a
-  ``pytensor.compile.Mode``). Modes that run C get a BLAS (``blas.configure_blas``).
+  ``pytensor.compile.Mode``). ``"CVM"`` is PyTensor's CVM mode with the linker
+  that builds a function's missing C modules in parallel
+  (``compilation.ParallelCVMLinker``). Modes that run C get a BLAS
+  (``blas.configure_blas``) and g++ flags (``compilation.configure_compiler``).
 - ``scan_mode``: ``update_batches``' scan on C keeps each parameter and moment
   in one buffer updated in place, as ``update`` does.
 """
@@ -11,6 +14,7 @@ mode of ``update_batches``' scan on C.
 from pytensor.compile.mode import Mode, get_mode, predefined_modes
 
 from .blas import configure_blas
+from .compilation import ParallelCVMLinker, configure_compiler
 
 DEFAULT_MODE = "CVM"
 MODES = ("CVM", "C", "NUMBA", "JAX", "FAST_COMPILE", "FAST_RUN", "PYTORCH", "MLX")
@@ -30,8 +34,9 @@ def mode_name(mode):
 def resolve_mode(mode=None):
     """The PyTensor compilation mode to use: ``mode``, or C (CVM) by default.
 
-    A string must name one of ``MODES``; a ``pytensor.compile.Mode`` is taken
-    as it is. Modes that run C get a BLAS (``configure_blas``).
+    A string must name one of ``MODES``; ``"CVM"`` gives PyTensor's CVM mode
+    with ``ParallelCVMLinker``; a ``pytensor.compile.Mode`` is taken as it
+    is. Modes that run C get a BLAS (``configure_blas``) and g++ flags (``configure_compiler``).
     """
     if mode is None:
         mode = DEFAULT_MODE
@@ -48,6 +53,9 @@ def resolve_mode(mode=None):
                          f"got {type(mode).__name__} {mode!r}")
     if runs_c(mode):
         configure_blas()
+        configure_compiler()
+    if isinstance(mode, str) and mode.upper() == "CVM":
+        mode = Mode(linker=ParallelCVMLinker(use_cloop=True), optimizer=get_mode("CVM").provided_optimizer)
     return mode
 
 
@@ -67,3 +75,20 @@ def scan_mode(mode):
     if not runs_c(mode) or "FAST_COMPILE" in mode_name(mode):
         return mode
     return get_mode(mode).excluding("scan_save_mem_prealloc").including("scan_save_mem_no_prealloc")
+
+
+def step_options(mode):
+    """How a scan compiles its step (``pytensor.scan(**step_options(mode))``): on our CVM,
+    with ``mode`` itself, so that the step's C modules build in parallel too
+    (PyTensor would compile the step with a CVM of its own); elsewhere as PyTensor
+    chooses, as before.
+
+    ``allow_gc=True`` keeps the step's memory handling as PyTensor's own step
+    mode has it. Given a mode, a scan otherwise runs its step without freeing
+    intermediates (``scan__allow_gc``), and then the Adagrad step's third
+    bound came out NaN (float64, against the loop of ``update``;
+    ``tests/test_paper_options.py``), a PyTensor fault we did not chase.
+    """
+    if isinstance(getattr(mode, "linker", None), ParallelCVMLinker):
+        return {"mode": mode, "allow_gc": True}
+    return {}

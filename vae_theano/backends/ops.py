@@ -26,20 +26,11 @@ import pytensor.tensor as pt
 from pytensor.graph.basic import Apply
 from pytensor.link.c.op import COp
 
+from ..formulas import ShapesFromInputs
 
-class _ShapedCOp(COp):
-    """A C Op whose output shapes follow from its inputs' (``output_shapes``).
 
-    PyTensor up to 3.0 calls ``infer_shape(fgraph, node, shapes)``, 3.1 and later
-    ``infer_shape(node, shapes)`` (and warn of the older signature): this one takes both.
-    """
-
-    def infer_shape(self, *args):
-        node, shapes = args[-2:]
-        return self.output_shapes(node, shapes)
-
-    def output_shapes(self, node, shapes):
-        raise NotImplementedError
+class _ShapedCOp(ShapesFromInputs, COp):
+    """A C Op whose output shapes follow from its inputs' (``output_shapes``)."""
 
 
 class AdamStep(_ShapedCOp):
