@@ -26,7 +26,7 @@ drift by 30 % within minutes). The five:
 - ``numpy``: a hand-written NumPy step (``benchmarks/numpy_step.py``).
 
 Output (stable): one row per mode and dtype with compile_cold_s,
-compile_warm_s (building the model: its four functions), the medians over
+compile_warm_s (building the model and compiling its five functions), the medians over
 both processes' rounds of each of the five (seconds per epoch), the
 ratios update_batches/floor, update_batches/jax_scan and update/numpy, and
 the OpenBLAS kernels the model's C code ran (``backend.blas_core``).
@@ -152,6 +152,8 @@ def measure(args):
         begin = time.perf_counter()
         vae = VAE(False, SIZES["hu_encoder"], SIZES["hu_decoder"], SIZES["n_latent"], x,
                   batch_size=SIZES["batch_size"], mode=args.mode, dtype=args.dtype)
+        for name in ("update", "likelihood", "encode", "decode", "update_batches"):
+            vae.compiled(name)  # each is compiled on first use
         result["build"] = time.perf_counter() - begin
         from vae_theano.backends import runs_c
         from vae_theano.backends.blas import blas_core

@@ -1,0 +1,41 @@
+"""C modules built in parallel (``vae_theano.backends.compilation``): the modules and the
+numbers of PyTensor's own linker, which builds them one after another, and nothing left behind."""
+
+import json
+import os
+import subprocess
+import sys
+
+SCRIPT = """
+import json
+import numpy as np
+from pytensor.compile.mode import get_mode
+from vae_theano import VAE
+x = np.random.RandomState(0).uniform(size=(40, 6))
+vae = VAE(False, 5, 4, 2, x, batch_size=10, dtype="float64", mode={mode})
+bounds = vae.update_batches(np.array([0, 2, 1]), 1).tolist()
+print(json.dumps(dict(bounds=bounds, likelihood=float(vae.likelihood(x)),
+                      linker=type(vae.compiled("update_batches").maker.linker).__name__)))
+"""
+
+
+def cold_build(tmp_path, name, mode):
+    """Build in a fresh process with an empty compile cache and temporary folder:
+    (what the script printed, the names of the modules in the cache, what is left in the temporary folder)."""
+    compiledir, tmpdir = tmp_path / name, tmp_path / f"{name}-tmp"
+    tmpdir.mkdir()
+    flags = ",".join(f for f in (f"compiledir={compiledir}", os.environ.get("PYTENSOR_FLAGS", "")) if f)
+    run = subprocess.run([sys.executable, "-c", SCRIPT.format(mode=mode)], capture_output=True, text=True,
+                         env=dict(os.environ, PYTENSOR_FLAGS=flags, TMPDIR=str(tmpdir)))
+    assert run.returncode == 0, run.stderr
+    modules = {p.name for p in compiledir.rglob("*.so") if p.parent.name not in ("cutils_ext", "lazylinker_ext")}
+    return json.loads(run.stdout.strip().splitlines()[-1]), modules, os.listdir(tmpdir)
+
+
+def test_parallel_builds_give_the_modules_and_numbers_of_pytensors_own_linker(tmp_path):
+    ours, our_modules, our_leftovers = cold_build(tmp_path, "ours", "None")
+    theirs, their_modules, _ = cold_build(tmp_path, "pytensor", "get_mode('CVM')")
+    assert (ours["linker"], theirs["linker"]) == ("ParallelCVMLinker", "VMLinker")
+    assert len(our_modules) > 20 and our_modules == their_modules  # named by their sources' hashes
+    assert ours["bounds"] == theirs["bounds"] and ours["likelihood"] == theirs["likelihood"]
+    assert not [name for name in our_leftovers if name.startswith("vae_theano_")], our_leftovers
