@@ -39,3 +39,19 @@ def test_parallel_builds_give_the_modules_and_numbers_of_pytensors_own_linker(tm
     assert len(our_modules) > 20 and our_modules == their_modules  # named by their sources' hashes
     assert ours["bounds"] == theirs["bounds"] and ours["likelihood"] == theirs["likelihood"]
     assert not [name for name in our_leftovers if name.startswith("vae_theano_")], our_leftovers
+
+
+def test_the_march_flags_kept_are_the_ones_pytensor_finds(tmp_path):
+    """PyTensor searches this CPU's -march flags once; later processes read them from the cache."""
+    ours = ("from vae_theano.backends import resolve_mode; resolve_mode(None)\n"
+            "from pytensor.link.c.cmodule import GCC_compiler; print(GCC_compiler.march_flags)")
+    pytensors = ("from pytensor.link.c.cmodule import GCC_compiler; GCC_compiler.compile_args()\n"
+                 "print(GCC_compiler.march_flags)")
+    env = dict(os.environ, PYTENSOR_FLAGS=f"compiledir={tmp_path}")
+    found = [subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+             .stdout.strip().splitlines()[-1] for script in (ours, ours, pytensors)]
+    assert found[0] == found[1] == found[2] and "-march" in found[0], found
+    saved = tmp_path / "vae_theano_march_flags.json"
+    saved.write_text(json.dumps({key: ["-march=read-from-the-file"] for key in json.loads(saved.read_text())}))
+    read = subprocess.run([sys.executable, "-c", ours], env=env, capture_output=True, text=True, check=True)
+    assert read.stdout.strip().splitlines()[-1] == "['-march=read-from-the-file']"

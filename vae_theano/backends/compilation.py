@@ -19,11 +19,16 @@ flags, g++ parses them once into a precompiled header (``_precompile``), and
 the modules built after it include it (``-include``); g++ checks that the
 header was made with the same flags, and parses the text as before if not.
 And g++ writes no debug information (``configure_compiler``: PyTensor always
-asks for it, and writing it is a tenth of a module's time).
+asks for it, and writing it is a tenth of a module's time), and PyTensor's
+search for this CPU's ``-march`` flags (a g++ run of 0.3-0.6 s in every
+process, cold cache or warm) runs once per CPU and compiler: its answer is
+kept in the compile cache (``_reuse_march_flags``).
 """
 
 import concurrent.futures
 import contextlib
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -33,6 +38,8 @@ import threading
 
 import pytensor
 from pytensor.link.vm import VMLinker
+
+from ..files.atomic import WriteError, atomic_write
 
 _announced = False
 _compiler_configured = False
@@ -48,6 +55,47 @@ def configure_compiler():
         _compiler_configured = True
         if not any(flag.startswith("-g") for flag in pytensor.config.gcc__cxxflags.split()):
             pytensor.config.gcc__cxxflags = f"{pytensor.config.gcc__cxxflags} -g0".strip()
+        _reuse_march_flags()
+
+
+def _reuse_march_flags():
+    """Give PyTensor the ``-march`` flags it found for this CPU and compiler before, or let it
+    find them (``GCC_compiler.compile_args``) and keep them, in the compile cache's
+    ``vae_theano_march_flags.json`` (PyTensor's cache leaves files alone), keyed by the
+    compiler's path, size and date and the CPU's model and flags."""
+    from pytensor.link.c.cmodule import GCC_compiler
+
+    if GCC_compiler.march_flags is not None or not pytensor.config.cxx:
+        return
+    path = os.path.join(pytensor.config.compiledir, "vae_theano_march_flags.json")
+    key = _compiler_and_cpu()
+    try:
+        with open(path) as f:
+            saved = json.load(f)
+    except (OSError, ValueError):
+        saved = {}
+    if isinstance(saved, dict) and isinstance(saved.get(key), list):
+        GCC_compiler.march_flags = [str(flag) for flag in saved[key]]
+        return
+    GCC_compiler.compile_args()
+    if GCC_compiler.march_flags is not None:
+        try:
+            with atomic_write(path, "w") as f:
+                json.dump({**(saved if isinstance(saved, dict) else {}), key: GCC_compiler.march_flags}, f)
+        except WriteError:
+            pass  # a read-only cache: PyTensor searches again next time, as it always did
+
+
+def _compiler_and_cpu():
+    compiler = shutil.which(pytensor.config.cxx) or pytensor.config.cxx
+    stat = os.stat(compiler) if os.path.exists(compiler) else None
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = [line for line in f if line.startswith(("model name", "flags", "vendor_id"))][:3]
+    except OSError:
+        cpu = [os.uname().machine]
+    text = json.dumps([os.path.realpath(compiler), stat and (stat.st_size, stat.st_mtime_ns), cpu])
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @contextlib.contextmanager
