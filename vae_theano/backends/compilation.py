@@ -142,13 +142,13 @@ class ParallelCVMLinker(VMLinker):
     """PyTensor's CVM linker whose missing C modules g++ builds in parallel (see the module)."""
 
     def make_all(self, *args, **kwargs):
-        builds = _ParallelBuilds(self.schedule(self.fgraph))
+        builds = _ParallelBuilds(lambda: self.schedule(self.fgraph))
         with _wrapped_compile_str(builds.compile_str), builds:
             return super().make_all(*args, **kwargs)
 
 
 class _ParallelBuilds:
-    """The g++ runs for the C nodes ``nodes`` of one function, started at its first cache miss."""
+    """The g++ runs for the C nodes of one function (``nodes()``, in order), started at its first cache miss."""
 
     def __init__(self, nodes):
         self.nodes = nodes
@@ -184,7 +184,7 @@ class _ParallelBuilds:
         self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=len(os.sched_getaffinity(0)))
         self.folder = tempfile.mkdtemp(prefix="vae_theano_headers_")
         jobs = {}
-        for node in self.nodes:
+        for node in self.nodes():
             try:
                 job = _missing_module(node)
             except Exception:  # no C code, or none we can write ahead: PyTensor's loop handles it
