@@ -70,6 +70,31 @@ def test_bernoulli_log_likelihood_matches_numpy(dtype, rtol, mode):
     np.testing.assert_allclose(grad, expected, rtol=rtol, atol=rtol * np.abs(expected).max())
 
 
+@pytest.mark.parametrize("dtype, rtol", [("float64", 1e-13), ("float32", 2e-5)])
+def test_the_lone_gradient_and_the_fused_op_match_numpy(dtype, rtol):
+    """BernoulliLogLikGrad alone (a graph without the row sums) and BernoulliLogLikAndGrad
+    (fuse_bernoulli, where a graph has both) give the formulas' numbers."""
+    from vae_theano.backends.ops import BernoulliLogLik
+
+    rs = np.random.RandomState(4)
+    x = (rs.uniform(size=(6, 200)) < 0.4).astype(dtype)
+    a = (rs.normal(size=(6, 200)) * 6).astype(dtype)
+    a[0, :4] = [-800, 800, -60, 60]
+    weights = rs.normal(size=6).astype(dtype)
+    xs, As, g = pt.matrix(dtype=dtype), pt.matrix(dtype=dtype), pt.vector(dtype=dtype)
+    out = BernoulliLogLik()(xs, As)
+    grad = pytensor.grad((out * g).sum(), As)
+    lone = pytensor.function([xs, As, g], grad, mode="CVM")
+    both = pytensor.function([xs, As, g], [out, grad], mode="CVM")
+    assert "BernoulliLogLikGrad" in _op_names(lone) and "BernoulliLogLikAndGrad" in _op_names(both)
+    x64, a64 = x.astype(np.float64), a.astype(np.float64)
+    expected = weights[:, None] * (x64 - 0.5 * (1 + np.tanh(0.5 * a64)))
+    sums, fused = both(x, a, weights)
+    for value in (lone(x, a, weights), fused):
+        np.testing.assert_allclose(value, expected, rtol=rtol, atol=rtol * np.abs(expected).max())
+    np.testing.assert_allclose(sums, (x64 * a64 - np.logaddexp(0, a64)).sum(axis=1), rtol=rtol)
+
+
 def test_bernoulli_log_likelihood_gradient_by_finite_differences():
     from vae_theano.backends.ops import BernoulliLogLik
 
@@ -102,7 +127,7 @@ def test_formulas_become_c_ops_only_where_c_runs(mode, c_ops):
     np.testing.assert_allclose(value, (x0 * a0 - np.logaddexp(0, a0)).sum(axis=1), rtol=1e-13)
     np.testing.assert_allclose(grad, w[:, None] * (x0 - 1 / (1 + np.exp(-a0))), rtol=1e-12)
     names = _op_names(f)
-    assert ("BernoulliLogLik" in names and "BernoulliLogLikGrad" in names) == c_ops, names
+    assert ("BernoulliLogLikAndGrad" in names) == c_ops, names  # both C Ops, fused (fuse_bernoulli)
     assert not any(n.startswith("Bernoulli") for n in names) or c_ops, names
 
     theta0, m0, v0, g0 = rs.normal(size=(4, 3, 5))
@@ -141,7 +166,8 @@ def test_c_update_uses_the_c_loops_and_jax_the_formulas(tiny_binary):
     pytest.importorskip("jax")
     c = VAE(False, 5, 4, 2, tiny_binary, batch_size=10)
     names = _op_names(c.compiled("update"))
-    assert {"AdamStep", "BernoulliLogLik", "BernoulliLogLikGrad"} <= set(names)
+    assert {"AdamStep", "BernoulliLogLikAndGrad"} <= set(names)
+    assert "BernoulliLogLik" in _op_names(c.compiled("likelihood"))
     jax = VAE(False, 5, 4, 2, tiny_binary, batch_size=10, mode="JAX")
     names = _op_names(jax.compiled("update"))
     assert not any(n.startswith(("Adam", "Bernoulli")) for n in names), names
@@ -151,7 +177,8 @@ def test_our_c_ops_leave_subnormal_numbers_alone(tiny_binary):
     """-ffast-math in a shared library turns on flush-to-zero for the whole
     process when it loads (crtfastmath.o); our vector-math flags must not."""
     vae = VAE(False, 5, 4, 2, tiny_binary, batch_size=10)
-    assert {"BernoulliLogLik", "BernoulliLogLikGrad"} <= set(_op_names(vae.compiled("update")))
-    vae.update(0, 1)
+    assert "BernoulliLogLikAndGrad" in _op_names(vae.compiled("update"))
+    assert "BernoulliLogLik" in _op_names(vae.compiled("likelihood"))
+    vae.update(0, 1), vae.likelihood(tiny_binary)
     assert np.array([np.finfo(np.float64).tiny]) / 4 > 0
     assert np.array([np.finfo(np.float32).tiny], np.float32) / np.float32(4) > 0

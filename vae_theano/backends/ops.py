@@ -345,3 +345,92 @@ class BernoulliLogLikGrad(_VectorMathCOp):
             Py_DECREF(g_c);
         }}
         """
+
+
+class BernoulliLogLikAndGrad(_VectorMathCOp):
+    """``BernoulliLogLik`` and ``BernoulliLogLikGrad`` of the same x and a in one pass:
+    (x, a (batch, D), g (batch,)) -> (row sums (batch,), g (x - sigmoid(a)) (batch, D)).
+
+    The rewrite ``fuse_bernoulli`` puts it where a graph has both (a training
+    step). Each element's exp(-|a|) is computed once for the two, and x and a
+    are read once: the same formulas as the two Ops, element by element.
+    """
+
+    __props__ = ()
+
+    def make_node(self, x, a, g):
+        a = pt.as_tensor_variable(a)
+        x = pt.cast(pt.as_tensor_variable(x), a.type.dtype)
+        g = pt.cast(pt.as_tensor_variable(g), a.type.dtype)
+        if x.type.ndim != 2 or a.type.ndim != 2 or g.type.ndim != 1:
+            raise TypeError("BernoulliLogLikAndGrad: x and a must be matrices, g a vector")
+        return Apply(self, [x, a, g], [pt.vector(dtype=a.type.dtype), a.type()])
+
+    def perform(self, node, inputs, outputs):
+        x, a, g = inputs
+        outputs[0][0] = (x * a - np.logaddexp(0, a)).sum(axis=1).astype(a.dtype)
+        outputs[1][0] = (g[:, None] * (x - 0.5 * (1 + np.tanh(0.5 * a)))).astype(a.dtype)
+
+    def output_shapes(self, node, shapes):
+        return [(shapes[1][0],), shapes[1]]
+
+    def c_code_cache_version(self):
+        return (1,)
+
+    def c_support_code_apply(self, node, name):
+        ctype = _ctype(node)
+        return f"""
+        static __attribute__((noinline)) void bernoulli_both_{name}(
+            npy_intp rows, npy_intp cols, const {ctype}* __restrict__ X, const {ctype}* __restrict__ A,
+            const {ctype}* __restrict__ G, {ctype}* __restrict__ sums, {ctype}* __restrict__ out)
+        {{
+            for (npy_intp r = 0; r < rows; ++r) {{
+                const {ctype} g = G[r];
+                const {ctype}* x = X + r * cols;
+                const {ctype}* a = A + r * cols;
+                {ctype}* o = out + r * cols;
+                {ctype} total = 0;
+                for (npy_intp j = 0; j < cols; ++j) {{
+                    const {ctype} aj = a[j];
+                    const {ctype} e = exp(-fabs(aj));
+                    total += x[j] * aj - (({ctype})(aj > 0 ? aj : 0) + log1p(e));
+                    o[j] = g * (x[j] - (aj >= 0 ? 1 : e) / (1 + e));
+                }}
+                sums[r] = total;
+            }}
+        }}
+        """
+
+    def c_code(self, node, name, inputs, outputs, sub):
+        x, a, g = inputs
+        sums, out = outputs
+        ctype, fail = _ctype(node), sub["fail"]
+        return f"""
+        {{
+            if (PyArray_DIMS({x})[0] != PyArray_DIMS({a})[0] || PyArray_DIMS({x})[1] != PyArray_DIMS({a})[1]
+                    || PyArray_DIMS({g})[0] != PyArray_DIMS({a})[0]) {{
+                PyErr_SetString(PyExc_ValueError, "BernoulliLogLikAndGrad: x, a and g differ in shape");
+                {fail};
+            }}
+            npy_intp rows = PyArray_DIMS({a})[0];
+            Py_XDECREF({sums});
+            {sums} = (PyArrayObject*)PyArray_EMPTY(1, &rows, PyArray_TYPE({a}), 0);
+            if (!{sums}) {fail};
+            Py_XDECREF({out});
+            {out} = (PyArrayObject*)PyArray_EMPTY(2, PyArray_DIMS({a}), PyArray_TYPE({a}), 0);
+            if (!{out}) {fail};
+            PyArrayObject* x_c = PyArray_GETCONTIGUOUS({x});
+            if (!x_c) {fail};
+            PyArrayObject* a_c = PyArray_GETCONTIGUOUS({a});
+            if (!a_c) {{ Py_DECREF(x_c); {fail}; }}
+            PyArrayObject* g_c = PyArray_GETCONTIGUOUS({g});
+            if (!g_c) {{ Py_DECREF(x_c); Py_DECREF(a_c); {fail}; }}
+            bernoulli_both_{name}(rows, PyArray_DIMS({a})[1],
+                                  (const {ctype}*)PyArray_DATA(x_c), (const {ctype}*)PyArray_DATA(a_c),
+                                  (const {ctype}*)PyArray_DATA(g_c), ({ctype}*)PyArray_DATA({sums}),
+                                  ({ctype}*)PyArray_DATA({out}));
+            Py_DECREF(x_c);
+            Py_DECREF(a_c);
+            Py_DECREF(g_c);
+        }}
+        """

@@ -6,6 +6,12 @@ of the package is here, and importing ``vae_theano.backends`` runs them.
   are), so JAX, Numba and the Python linker never run it: they inline the
   formulas instead (PyTensor's ``inline_ofg_expansion``). Position -0.02, just
   before that inlining at -0.01.
+- ``fuse_bernoulli`` (tag ``cxx_only``): where a graph computes both
+  ``BernoulliLogLik`` and its gradient ``BernoulliLogLikGrad`` of the same x
+  and a (a training step), one ``BernoulliLogLikAndGrad`` computes both in one
+  pass. Position 47, before PyTensor's elementwise fusion (49), which puts the
+  batch size that the gradient's weights need into the node that also
+  divides the row sums by it: fused then, the node would need its own output.
 - ``adam_step_inplace`` (PyTensor's "inplace" phase, position 50.3) makes each
   ``AdamStep`` write its parameter and moments in place where the destroy
   handler allows it.
@@ -19,10 +25,11 @@ of the package is here, and importing ``vae_theano.backends`` runs them.
 
 from pytensor.compile import optdb
 from pytensor.graph.rewriting.basic import dfs_rewriter, node_rewriter
+from pytensor.graph.traversal import ancestors
 from pytensor.raise_op import Assert
 
 from ..formulas import AdamUpdate, BernoulliLogLikelihood, BernoulliLogLikelihoodGrad
-from .ops import AdamStep, BernoulliLogLik, BernoulliLogLikGrad
+from .ops import AdamStep, BernoulliLogLik, BernoulliLogLikAndGrad, BernoulliLogLikGrad
 
 
 @node_rewriter([AdamUpdate, BernoulliLogLikelihood, BernoulliLogLikelihoodGrad])
@@ -40,6 +47,24 @@ def use_c_loops(fgraph, node):
 # -0.01), and only where C code runs.
 optdb.register("use_c_loops", dfs_rewriter(use_c_loops, name="use_c_loops"),
                "fast_run", "cxx_only", position=-0.02)
+
+
+@node_rewriter([BernoulliLogLikGrad])
+def fuse_bernoulli(fgraph, node):
+    """BernoulliLogLik(x, a) and BernoulliLogLikGrad(x, a, g) -> one BernoulliLogLikAndGrad(x, a, g),
+    unless g depends on the row sums (the fused node would then need its own output)."""
+    x, a, g = node.inputs
+    for client, _ in fgraph.clients[a]:
+        if isinstance(client.op, BernoulliLogLik) and client.inputs[0] == x:
+            if client.outputs[0] in ancestors([g]):
+                return None
+            sums, gradient = BernoulliLogLikAndGrad().make_node(x, a, g).outputs
+            return {client.outputs[0]: sums, node.outputs[0]: gradient}
+    return None
+
+
+optdb.register("fuse_bernoulli", dfs_rewriter(fuse_bernoulli, name="fuse_bernoulli"),
+               "fast_run", "cxx_only", position=47)
 
 
 @node_rewriter([AdamStep])
