@@ -93,6 +93,8 @@ def test_the_lone_gradient_and_the_fused_op_match_numpy(dtype, rtol):
     for value in (lone(x, a, weights), fused):
         np.testing.assert_allclose(value, expected, rtol=rtol, atol=rtol * np.abs(expected).max())
     np.testing.assert_allclose(sums, (x64 * a64 - np.logaddexp(0, a64)).sum(axis=1), rtol=rtol)
+    with pytest.raises(ValueError, match="BernoulliLogLikAndGrad: x, a and g differ in shape"):
+        both(x, a, weights[:-1])
 
 
 def test_bernoulli_log_likelihood_gradient_by_finite_differences():

@@ -184,13 +184,55 @@ def _ctype(node):
 
 
 class _VectorMathCOp(_ShapedCOp):
-    """A C Op whose loops call exp/log1p: compiled so that gcc vectorises them."""
+    """A Bernoulli Op: inputs x, a (batch, D) [and g (batch,)], outputs of shape (batch,) or
+    (batch, D), computed by a loop that calls exp/log1p, compiled so that gcc vectorises it.
+
+    ``c_support_code_apply`` defines the loop ``{loop}_{name}(rows, cols, inputs...,
+    outputs...)`` on C-contiguous arrays; ``c_code`` checks the shapes, allocates
+    the outputs and calls it.
+    """
+
+    loop = None  # the loop function's name, without the node's suffix
 
     def c_compile_args(self, **kwargs):
         return _VECTOR_MATH_ARGS
 
     def c_libraries(self, **kwargs):
         return ["m"]  # libm's linker script brings in libmvec
+
+    def c_code(self, node, name, inputs, outputs, sub):
+        x, a = inputs[:2]
+        ctype, fail, n = _ctype(node), sub["fail"], len(inputs)
+        mismatch = " || ".join([f"PyArray_DIMS({x})[0] != PyArray_DIMS({a})[0]",
+                                f"PyArray_DIMS({x})[1] != PyArray_DIMS({a})[1]",
+                                *(f"PyArray_DIMS({g})[0] != PyArray_DIMS({a})[0]" for g in inputs[2:])])
+        names = "x, a and g" if n == 3 else "x and a"
+        allocate = "".join(f"""
+            Py_XDECREF({out});
+            {out} = (PyArrayObject*)PyArray_EMPTY({var.type.ndim}, PyArray_DIMS({a}), PyArray_TYPE({a}), 0);
+            if (!{out}) {fail};""" for out, var in zip(outputs, node.outputs))
+        arguments = ", ".join([*(f"(const {ctype}*)PyArray_DATA(c[{k}])" for k in range(n)),
+                               *(f"({ctype}*)PyArray_DATA({out})" for out in outputs)])
+        return f"""
+        {{
+            if ({mismatch}) {{
+                PyErr_SetString(PyExc_ValueError, "{type(self).__name__}: {names} differ in shape");
+                {fail};
+            }}
+            {allocate}
+            PyArrayObject* sources[{n}] = {{{", ".join(inputs)}}};
+            PyArrayObject* c[{n}];
+            for (int k = 0; k < {n}; ++k) {{
+                c[k] = PyArray_GETCONTIGUOUS(sources[k]);
+                if (!c[k]) {{
+                    for (int j = 0; j < k; ++j) Py_DECREF(c[j]);
+                    {fail};
+                }}
+            }}
+            {self.loop}_{name}(PyArray_DIMS({a})[0], PyArray_DIMS({a})[1], {arguments});
+            for (int k = 0; k < {n}; ++k) Py_DECREF(c[k]);
+        }}
+        """
 
 
 class BernoulliLogLik(_VectorMathCOp):
@@ -204,6 +246,7 @@ class BernoulliLogLik(_VectorMathCOp):
     """
 
     __props__ = ()
+    loop = "bernoulli_loglik"
 
     def make_node(self, x, a):
         a = pt.as_tensor_variable(a)
@@ -225,7 +268,7 @@ class BernoulliLogLik(_VectorMathCOp):
         return [g.dimshuffle(0, "x") * a, BernoulliLogLikGrad()(x, a, g)]
 
     def c_code_cache_version(self):
-        return (2,)
+        return (3,)
 
     def c_support_code_apply(self, node, name):
         ctype = _ctype(node)
@@ -247,36 +290,12 @@ class BernoulliLogLik(_VectorMathCOp):
         }}
         """
 
-    def c_code(self, node, name, inputs, outputs, sub):
-        x, a = inputs
-        (out,) = outputs
-        ctype, fail = _ctype(node), sub["fail"]
-        return f"""
-        {{
-            if (PyArray_DIMS({x})[0] != PyArray_DIMS({a})[0] || PyArray_DIMS({x})[1] != PyArray_DIMS({a})[1]) {{
-                PyErr_SetString(PyExc_ValueError, "BernoulliLogLik: x and a differ in shape");
-                {fail};
-            }}
-            npy_intp rows = PyArray_DIMS({a})[0], cols = PyArray_DIMS({a})[1];
-            Py_XDECREF({out});
-            {out} = (PyArrayObject*)PyArray_EMPTY(1, &rows, PyArray_TYPE({a}), 0);
-            if (!{out}) {fail};
-            PyArrayObject* x_c = PyArray_GETCONTIGUOUS({x});
-            if (!x_c) {fail};
-            PyArrayObject* a_c = PyArray_GETCONTIGUOUS({a});
-            if (!a_c) {{ Py_DECREF(x_c); {fail}; }}
-            bernoulli_loglik_{name}(rows, cols, (const {ctype}*)PyArray_DATA(x_c),
-                                   (const {ctype}*)PyArray_DATA(a_c), ({ctype}*)PyArray_DATA({out}));
-            Py_DECREF(x_c);
-            Py_DECREF(a_c);
-        }}
-        """
-
 
 class BernoulliLogLikGrad(_VectorMathCOp):
     """d/da of BernoulliLogLik weighted by g: (x, a (batch, D), g (batch,)) -> g (x - sigmoid(a))."""
 
     __props__ = ()
+    loop = "bernoulli_grad"
 
     def make_node(self, x, a, g):
         a = pt.as_tensor_variable(a)
@@ -293,7 +312,7 @@ class BernoulliLogLikGrad(_VectorMathCOp):
         return [shapes[1]]
 
     def c_code_cache_version(self):
-        return (3,)
+        return (4,)
 
     def c_support_code_apply(self, node, name):
         ctype = _ctype(node)
@@ -317,35 +336,6 @@ class BernoulliLogLikGrad(_VectorMathCOp):
         }}
         """
 
-    def c_code(self, node, name, inputs, outputs, sub):
-        x, a, g = inputs
-        (out,) = outputs
-        ctype, fail = _ctype(node), sub["fail"]
-        return f"""
-        {{
-            if (PyArray_DIMS({x})[0] != PyArray_DIMS({a})[0] || PyArray_DIMS({x})[1] != PyArray_DIMS({a})[1]
-                    || PyArray_DIMS({g})[0] != PyArray_DIMS({a})[0]) {{
-                PyErr_SetString(PyExc_ValueError, "BernoulliLogLikGrad: x, a and g differ in shape");
-                {fail};
-            }}
-            Py_XDECREF({out});
-            {out} = (PyArrayObject*)PyArray_EMPTY(2, PyArray_DIMS({a}), PyArray_TYPE({a}), 0);
-            if (!{out}) {fail};
-            PyArrayObject* x_c = PyArray_GETCONTIGUOUS({x});
-            if (!x_c) {fail};
-            PyArrayObject* a_c = PyArray_GETCONTIGUOUS({a});
-            if (!a_c) {{ Py_DECREF(x_c); {fail}; }}
-            PyArrayObject* g_c = PyArray_GETCONTIGUOUS({g});
-            if (!g_c) {{ Py_DECREF(x_c); Py_DECREF(a_c); {fail}; }}
-            bernoulli_grad_{name}(PyArray_DIMS({a})[0], PyArray_DIMS({a})[1],
-                                  (const {ctype}*)PyArray_DATA(x_c), (const {ctype}*)PyArray_DATA(a_c),
-                                  (const {ctype}*)PyArray_DATA(g_c), ({ctype}*)PyArray_DATA({out}));
-            Py_DECREF(x_c);
-            Py_DECREF(a_c);
-            Py_DECREF(g_c);
-        }}
-        """
-
 
 class BernoulliLogLikAndGrad(_VectorMathCOp):
     """``BernoulliLogLik`` and ``BernoulliLogLikGrad`` of the same x and a in one pass:
@@ -357,6 +347,7 @@ class BernoulliLogLikAndGrad(_VectorMathCOp):
     """
 
     __props__ = ()
+    loop = "bernoulli_both"
 
     def make_node(self, x, a, g):
         a = pt.as_tensor_variable(a)
@@ -375,7 +366,7 @@ class BernoulliLogLikAndGrad(_VectorMathCOp):
         return [(shapes[1][0],), shapes[1]]
 
     def c_code_cache_version(self):
-        return (1,)
+        return (2,)
 
     def c_support_code_apply(self, node, name):
         ctype = _ctype(node)
@@ -401,36 +392,3 @@ class BernoulliLogLikAndGrad(_VectorMathCOp):
         }}
         """
 
-    def c_code(self, node, name, inputs, outputs, sub):
-        x, a, g = inputs
-        sums, out = outputs
-        ctype, fail = _ctype(node), sub["fail"]
-        return f"""
-        {{
-            if (PyArray_DIMS({x})[0] != PyArray_DIMS({a})[0] || PyArray_DIMS({x})[1] != PyArray_DIMS({a})[1]
-                    || PyArray_DIMS({g})[0] != PyArray_DIMS({a})[0]) {{
-                PyErr_SetString(PyExc_ValueError, "BernoulliLogLikAndGrad: x, a and g differ in shape");
-                {fail};
-            }}
-            npy_intp rows = PyArray_DIMS({a})[0];
-            Py_XDECREF({sums});
-            {sums} = (PyArrayObject*)PyArray_EMPTY(1, &rows, PyArray_TYPE({a}), 0);
-            if (!{sums}) {fail};
-            Py_XDECREF({out});
-            {out} = (PyArrayObject*)PyArray_EMPTY(2, PyArray_DIMS({a}), PyArray_TYPE({a}), 0);
-            if (!{out}) {fail};
-            PyArrayObject* x_c = PyArray_GETCONTIGUOUS({x});
-            if (!x_c) {fail};
-            PyArrayObject* a_c = PyArray_GETCONTIGUOUS({a});
-            if (!a_c) {{ Py_DECREF(x_c); {fail}; }}
-            PyArrayObject* g_c = PyArray_GETCONTIGUOUS({g});
-            if (!g_c) {{ Py_DECREF(x_c); Py_DECREF(a_c); {fail}; }}
-            bernoulli_both_{name}(rows, PyArray_DIMS({a})[1],
-                                  (const {ctype}*)PyArray_DATA(x_c), (const {ctype}*)PyArray_DATA(a_c),
-                                  (const {ctype}*)PyArray_DATA(g_c), ({ctype}*)PyArray_DATA({sums}),
-                                  ({ctype}*)PyArray_DATA({out}));
-            Py_DECREF(x_c);
-            Py_DECREF(a_c);
-            Py_DECREF(g_c);
-        }}
-        """
