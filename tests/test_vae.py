@@ -152,6 +152,7 @@ def test_our_code_raises_no_deprecation_warnings(tiny_binary):
         warnings.simplefilter("always")
         vae = small_vae(tiny_binary)
         vae.update(0, 1), vae.encode(tiny_binary), vae.likelihood(tiny_binary)
+        vae.update_batches(np.array([0, 1]), 1)
     ours = [w for w in caught if issubclass(w.category, (DeprecationWarning, FutureWarning))]
     assert not ours, [str(w.message) for w in ours]
 

@@ -29,7 +29,7 @@ import pytensor.tensor as pt
 from pytensor.graph.replace import clone_replace
 
 from . import evaluate, persistence
-from .backends import announce_compilation, batch_rows, resolve_mode, scan_mode, step_options
+from .backends import announce_compilation, batch_rows, resolve_mode, scan_mode, step_scan
 from .formulas import adagrad_update, adam_update, bernoulli_log_likelihood
 from .validation import (check_batch, check_batches, check_data, check_dtype, check_epoch,
                          check_positive_int, check_settings)
@@ -380,9 +380,8 @@ class VAE:
 
         # One sequence, the step numbers (JAX needs every slice static); the
         # step takes its batch and its noise by index.
-        outputs = pytensor.scan(step, sequences=[pt.arange(batches.shape[0])], outputs_info=[None, *state],
-                                non_sequences=[batches, eps, epoch], return_updates=False,
-                                name="update_batches", **step_options(self.mode))
+        outputs = step_scan(self.mode, step, sequences=[pt.arange(batches.shape[0])], outputs_info=[None, *state],
+                            non_sequences=[batches, eps, epoch], return_updates=False, name="update_batches")
         bounds, finals = outputs[0], outputs[1:]
         return pytensor.function([batches, eps, epoch], bounds, mode=scan_mode(self.mode), name="update_batches",
                                  updates=[(var, final[-1]) for var, final in zip(state, finals)],

@@ -3,7 +3,7 @@
 The model (``vae_theano.vae``) is written once for all backends; what differs
 between them is decided here, one module per concern:
 
-- ``modes``: the mode (C by default), and the modes of ``update_batches``' scan and its step;
+- ``modes``: the mode (C by default), and the modes of ``update_batches``' scan and of its step (``step_scan``);
 - ``blas``: the OpenBLAS that PyTensor's C code links;
 - ``rows``: how a batch's rows reach a compiled function;
 - ``compilation``: the C modules built in parallel, and the one-line notice while g++ runs;
@@ -14,7 +14,7 @@ between them is decided here, one module per concern:
 
 from . import rewrites  # noqa: F401  (registers the C-only rewrites)
 from .compilation import announce_compilation
-from .modes import resolve_mode, runs_c, scan_mode, step_options
+from .modes import resolve_mode, runs_c, scan_mode, step_scan
 from .rows import batch_rows
 
-__all__ = ["announce_compilation", "batch_rows", "resolve_mode", "runs_c", "scan_mode", "step_options"]
+__all__ = ["announce_compilation", "batch_rows", "resolve_mode", "runs_c", "scan_mode", "step_scan"]

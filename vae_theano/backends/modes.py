@@ -11,6 +11,9 @@ mode of ``update_batches``' scan on C.
   in one buffer updated in place, as ``update`` does.
 """
 
+import warnings
+
+import pytensor
 from pytensor.compile.mode import Mode, get_mode, predefined_modes
 
 from .blas import configure_blas
@@ -77,11 +80,14 @@ def scan_mode(mode):
     return get_mode(mode).excluding("scan_save_mem_prealloc").including("scan_save_mem_no_prealloc")
 
 
-def step_options(mode):
-    """How a scan compiles its step (``pytensor.scan(**step_options(mode))``): on our CVM,
-    with ``mode`` itself, so that the step's C modules build in parallel too
-    (PyTensor would compile the step with a CVM of its own); elsewhere as PyTensor
-    chooses, as before.
+def step_scan(mode, step, **kwargs):
+    """``pytensor.scan(step, **kwargs)``, its step compiled as ``mode`` would compile it.
+
+    On our CVM the scan gets ``mode`` itself, so that the step's C modules
+    build in parallel too (PyTensor would link the step with a CVM of its
+    own); elsewhere PyTensor chooses, as before. PyTensor 3.3 deprecates the
+    argument (its step inherits the outer graph's rewrites, and still honours
+    the argument for its linker): that warning is ours to silence here.
 
     ``allow_gc=True`` keeps the step's memory handling as PyTensor's own step
     mode has it. Given a mode, a scan otherwise runs its step without freeing
@@ -89,6 +95,9 @@ def step_options(mode):
     bound came out NaN (float64, against the loop of ``update``;
     ``tests/test_paper_options.py``), a PyTensor fault we did not chase.
     """
-    if isinstance(getattr(mode, "linker", None), ParallelCVMLinker):
-        return {"mode": mode, "allow_gc": True}
-    return {}
+    if not isinstance(getattr(mode, "linker", None), ParallelCVMLinker):
+        return pytensor.scan(step, **kwargs)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The `mode` argument of `scan` is deprecated",
+                                category=FutureWarning)
+        return pytensor.scan(step, mode=mode, allow_gc=True, **kwargs)
