@@ -108,7 +108,8 @@ def train_and_draw(args, x_train, x_valid, *, continuous, image_shape, dataset, 
     vae = config.build_model(x_train, args.mode)
     log(f"model {vae.features}-{config.hu_encoder}-{config.n_latent}-{config.hu_decoder}-{vae.features} "
         f"({'Gaussian' if continuous else 'Bernoulli'} decoder), {vae.N} training rows, "
-        f"{config.dtype}, mode {args.mode}; built in {time.perf_counter() - begin:.1f} s")
+        f"{config.dtype}, mode {args.mode}; set up in {time.perf_counter() - begin:.1f} s "
+        "(each function compiles on its first use, the first epoch's steps and validation)")
     history = train(vae, x_valid, args.epochs, args.out, config, fresh=args.fresh, log=log)
     draw_pictures(vae, history, x_valid, image_shape, args.out, labels_valid)
     final = mean_lower_bound(vae, x_valid) if not history else history[-1]["valid_bound"]
