@@ -183,23 +183,22 @@ class _ParallelBuilds:
         (after the precompiled headers of the flags that four or more modules share)."""
         self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=len(os.sched_getaffinity(0)))
         self.folder = tempfile.mkdtemp(prefix="vae_theano_headers_")
-        jobs = {}
+        groups = {}  # (leading includes, flags) -> {module name: source}
         for node in self.nodes():
             try:
                 job = _missing_module(node)
             except Exception:  # no C code, or none we can write ahead: PyTensor's loop handles it
                 continue
             if job is not None:
-                jobs.setdefault(job[0], job)
-        groups = {}
-        for module_name, source, flags in jobs.values():
-            groups.setdefault((_leading_includes(source), flags), []).append(module_name)
-        headers = {key: self.pool.submit(_precompile, os.path.join(self.folder, f"{n}.h"), *key)
-                   for n, (key, names) in enumerate(groups.items()) if len(names) >= 4 and _gcc()}
-        for module_name, source, flags in jobs.values():
-            header = headers.get((_leading_includes(source), flags))
-            future = self.pool.submit(_build, compile_str, header, module_name, source, *flags)
-            self.builds[module_name] = source, flags, future
+                module_name, source, flags = job
+                groups.setdefault((_leading_includes(source), flags), {}).setdefault(module_name, source)
+        for n, (key, modules) in enumerate(groups.items()):
+            header = (self.pool.submit(_precompile, os.path.join(self.folder, f"{n}.h"), *key)
+                      if len(modules) >= 4 and _gcc() else None)
+            flags = key[1]
+            for module_name, source in modules.items():
+                future = self.pool.submit(_build, compile_str, header, module_name, source, *flags)
+                self.builds[module_name] = source, flags, future
 
     def __enter__(self):
         return self

@@ -194,6 +194,14 @@ class _VectorMathCOp(_ShapedCOp):
 
     loop = None  # the loop function's name, without the node's suffix
 
+    def operands(self, x, a, *g):
+        """x, a (matrices) [and g (a vector)] as tensors of a's dtype; TypeError otherwise."""
+        a = pt.as_tensor_variable(a)
+        x, *g = (pt.cast(pt.as_tensor_variable(v), a.type.dtype) for v in (x, *g))
+        if x.type.ndim != 2 or a.type.ndim != 2 or any(v.type.ndim != 1 for v in g):
+            raise TypeError(f"{type(self).__name__}: x and a must be matrices" + (", g a vector" if g else ""))
+        return [x, a, *g]
+
     def c_compile_args(self, **kwargs):
         return _VECTOR_MATH_ARGS
 
@@ -235,6 +243,16 @@ class _VectorMathCOp(_ShapedCOp):
         """
 
 
+def _row_sums(x, a):
+    """NumPy: sum_j x a - softplus(a) over each row, in a's dtype."""
+    return (x * a - np.logaddexp(0, a)).sum(axis=1).astype(a.dtype)
+
+
+def _weighted_residuals(x, a, g):
+    """NumPy: g (x - sigmoid(a)), row r weighted by g[r], in a's dtype."""
+    return (g[:, None] * (x - 0.5 * (1 + np.tanh(0.5 * a)))).astype(a.dtype)
+
+
 class BernoulliLogLik(_VectorMathCOp):
     """Row sums of x log sigmoid(a) + (1 - x) log(1 - sigmoid(a)) = x a - softplus(a).
 
@@ -249,15 +267,11 @@ class BernoulliLogLik(_VectorMathCOp):
     loop = "bernoulli_loglik"
 
     def make_node(self, x, a):
-        a = pt.as_tensor_variable(a)
-        x = pt.cast(pt.as_tensor_variable(x), a.type.dtype)
-        if x.type.ndim != 2 or a.type.ndim != 2:
-            raise TypeError("BernoulliLogLik: x and a must be matrices")
+        x, a = self.operands(x, a)
         return Apply(self, [x, a], [pt.vector(dtype=a.type.dtype)])
 
     def perform(self, node, inputs, outputs):
-        x, a = inputs
-        outputs[0][0] = (x * a - np.logaddexp(0, a)).sum(axis=1).astype(a.dtype)
+        outputs[0][0] = _row_sums(*inputs)
 
     def output_shapes(self, node, shapes):
         return [(shapes[1][0],)]
@@ -298,15 +312,11 @@ class BernoulliLogLikGrad(_VectorMathCOp):
     loop = "bernoulli_grad"
 
     def make_node(self, x, a, g):
-        a = pt.as_tensor_variable(a)
-        x = pt.cast(pt.as_tensor_variable(x), a.type.dtype)
-        g = pt.cast(pt.as_tensor_variable(g), a.type.dtype)
-        return Apply(self, [x, a, g], [a.type()])
+        inputs = self.operands(x, a, g)
+        return Apply(self, inputs, [inputs[1].type()])
 
     def perform(self, node, inputs, outputs):
-        x, a, g = inputs
-        sigmoid = 0.5 * (1 + np.tanh(0.5 * a))
-        outputs[0][0] = (g[:, None] * (x - sigmoid)).astype(a.dtype)
+        outputs[0][0] = _weighted_residuals(*inputs)
 
     def output_shapes(self, node, shapes):
         return [shapes[1]]
@@ -350,17 +360,12 @@ class BernoulliLogLikAndGrad(_VectorMathCOp):
     loop = "bernoulli_both"
 
     def make_node(self, x, a, g):
-        a = pt.as_tensor_variable(a)
-        x = pt.cast(pt.as_tensor_variable(x), a.type.dtype)
-        g = pt.cast(pt.as_tensor_variable(g), a.type.dtype)
-        if x.type.ndim != 2 or a.type.ndim != 2 or g.type.ndim != 1:
-            raise TypeError("BernoulliLogLikAndGrad: x and a must be matrices, g a vector")
-        return Apply(self, [x, a, g], [pt.vector(dtype=a.type.dtype), a.type()])
+        inputs = self.operands(x, a, g)
+        return Apply(self, inputs, [pt.vector(dtype=inputs[1].type.dtype), inputs[1].type()])
 
     def perform(self, node, inputs, outputs):
         x, a, g = inputs
-        outputs[0][0] = (x * a - np.logaddexp(0, a)).sum(axis=1).astype(a.dtype)
-        outputs[1][0] = (g[:, None] * (x - 0.5 * (1 + np.tanh(0.5 * a)))).astype(a.dtype)
+        outputs[0][0], outputs[1][0] = _row_sums(x, a), _weighted_residuals(x, a, g)
 
     def output_shapes(self, node, shapes):
         return [(shapes[1][0],), shapes[1]]
