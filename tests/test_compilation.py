@@ -3,11 +3,13 @@ numbers of PyTensor's own linker, which builds them one after another, and nothi
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
 SCRIPT = """
 import json
+import shutil
 import numpy as np
 from pytensor.compile.mode import get_mode
 from vae_theano import VAE
@@ -55,3 +57,19 @@ def test_the_march_flags_kept_are_the_ones_pytensor_finds(tmp_path):
     saved.write_text(json.dumps({key: ["-march=read-from-the-file"] for key in json.loads(saved.read_text())}))
     read = subprocess.run([sys.executable, "-c", ours], env=env, capture_output=True, text=True, check=True)
     assert read.stdout.strip().splitlines()[-1] == "['-march=read-from-the-file']"
+
+
+def test_gold_links_the_modules_where_gcc_finds_it_unless_the_user_chose_a_linker(tmp_path):
+    script = ("from vae_theano.backends import resolve_mode; resolve_mode(None)\n"
+              "import pytensor; print([f for f in pytensor.config.gcc__cxxflags.split() if not f.startswith('-D')])")
+
+    def flags(cxxflags=None):
+        pytensor_flags = f"compiledir={tmp_path}" + (f",gcc__cxxflags={cxxflags}" if cxxflags else "")
+        run = subprocess.run([sys.executable, "-c", script], env=dict(os.environ, PYTENSOR_FLAGS=pytensor_flags),
+                             capture_output=True, text=True, check=True)
+        return run.stdout.strip().splitlines()[-1]
+
+    gold = shutil.which("ld.gold") is not None
+    assert ("'-fuse-ld=gold'" in flags()) == gold and ("'-pipe'" in flags()) == gold
+    chosen = flags("-fuse-ld=bfd")
+    assert "'-fuse-ld=bfd'" in chosen and "gold" not in chosen and "'-g0'" in chosen

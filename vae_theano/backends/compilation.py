@@ -18,8 +18,9 @@ them. Where four or more of a batch's modules share those lines and their
 flags, g++ parses them once into a precompiled header (``_precompile``), and
 the modules built after it include it (``-include``); g++ checks that the
 header was made with the same flags, and parses the text as before if not.
-And g++ writes no debug information (``configure_compiler``: PyTensor always
-asks for it, and writing it is a tenth of a module's time), and PyTensor's
+And g++ writes no debug information and links with gold where it finds it
+(``configure_compiler``: PyTensor always asks for debug information, a tenth
+of a module's time, and the default linker takes a quarter), and PyTensor's
 search for this CPU's ``-march`` flags (a g++ run of 0.3-0.6 s in every
 process, cold cache or warm) runs once per CPU and compiler: its answer is
 kept in the compile cache (``_reuse_march_flags``).
@@ -47,15 +48,38 @@ _announcing_lock = threading.Lock()  # g++ runs start from several threads
 
 
 def configure_compiler():
-    """Add ``-g0`` to PyTensor's g++ flags (``gcc__cxxflags``), once per process, unless
-    they already choose a debug level (``-g...``): nobody debugs the model's modules,
-    and g++ builds each a tenth faster without debug information."""
+    """Add flags to PyTensor's g++ flags (``gcc__cxxflags``) that build the same code sooner,
+    once per process, each unless the user chose otherwise:
+
+    - ``-g0`` (unless a ``-g...`` is there): nobody debugs the model's modules,
+      and g++ builds each a tenth faster without debug information;
+    - ``-pipe -fuse-ld=gold`` where g++ finds the gold linker (unless a
+      ``-fuse-ld=`` is there): linking is 0.1 of a small module's 0.4 s with
+      the default linker (ld.bfd), half that with gold.
+    """
     global _compiler_configured
     if not _compiler_configured:
         _compiler_configured = True
-        if not any(flag.startswith("-g") for flag in pytensor.config.gcc__cxxflags.split()):
-            pytensor.config.gcc__cxxflags = f"{pytensor.config.gcc__cxxflags} -g0".strip()
+        flags = pytensor.config.gcc__cxxflags.split()
+        if not any(flag.startswith("-g") for flag in flags):
+            flags.append("-g0")
+        if not any(flag.startswith("-fuse-ld=") for flag in flags) and _gold_linker():
+            flags += ["-pipe", "-fuse-ld=gold"]
+        pytensor.config.gcc__cxxflags = " ".join(flags)
         _reuse_march_flags()
+
+
+def _gold_linker():
+    """Whether PyTensor's compiler is g++ and finds the gold linker (``ld.gold``)."""
+    if not pytensor.config.cxx or not _gcc():
+        return False
+    try:
+        found = subprocess.run([pytensor.config.cxx, "-print-prog-name=ld.gold"], capture_output=True,
+                               text=True, timeout=60).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return False
+    path = found if os.path.isabs(found) else shutil.which(found or "ld.gold")  # else g++ searches PATH
+    return bool(path) and os.access(path, os.X_OK)
 
 
 def _reuse_march_flags():
@@ -180,7 +204,8 @@ class _ParallelBuilds:
 
     def start(self, compile_str):
         """Write the source of every C node whose module the cache lacks, and start its g++ run
-        (after the precompiled headers of the flags that four or more modules share)."""
+        (after the precompiled headers of the flags that four or more modules share), the
+        longest sources first, so that no long build starts last while the other cores idle."""
         self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=len(os.sched_getaffinity(0)))
         self.folder = tempfile.mkdtemp(prefix="vae_theano_headers_")
         groups = {}  # (leading includes, flags) -> {module name: source}
@@ -192,13 +217,14 @@ class _ParallelBuilds:
             if job is not None:
                 module_name, source, flags = job
                 groups.setdefault((_leading_includes(source), flags), {}).setdefault(module_name, source)
+        jobs = []
         for n, (key, modules) in enumerate(groups.items()):
             header = (self.pool.submit(_precompile, os.path.join(self.folder, f"{n}.h"), *key)
                       if len(modules) >= 4 and _gcc() else None)
-            flags = key[1]
-            for module_name, source in modules.items():
-                future = self.pool.submit(_build, compile_str, header, module_name, source, *flags)
-                self.builds[module_name] = source, flags, future
+            jobs += [(module_name, source, key[1], header) for module_name, source in modules.items()]
+        for module_name, source, flags, header in sorted(jobs, key=lambda job: -len(job[1])):
+            future = self.pool.submit(_build, compile_str, header, module_name, source, *flags)
+            self.builds[module_name] = source, flags, future
 
     def __enter__(self):
         return self
