@@ -32,10 +32,13 @@ ratios update_batches/floor, update_batches/jax_scan and update/numpy, and
 the OpenBLAS kernels the model's C code ran (``backend.blas_core``).
 
 ``--apart`` measures the other way: one process per part and round, the
-parts alternating (floor, model, JAX scan; then the reverse order), each
-timing ``--epochs`` epochs after a warm-up; per round the ratios of the
-model's update_batches to the floor and to the JAX scan, and the table the
-median of those paired ratios. Nothing shares a process with the model then,
+parts alternating (floor, model, JAX scan, XLA floor; then the reverse
+order), each timing ``--epochs`` epochs after a warm-up; per round the
+ratios of the model's update_batches to the floor and to the JAX scan, and
+of the floor to the XLA floor (the same 14 products by XLA's own kernels,
+``matmul_floor.make_xla_floor``: above 1, the BLAS the model links is
+slower at the products than XLA), and the table the median of those paired
+ratios. Nothing shares a process with the model then,
 but neighbouring processes are seconds apart, where the default's in-process
 floor is interleaved with the model's own rounds. The default reports the
 in-process paired floor; ``--apart`` says so in its header.
@@ -182,8 +185,8 @@ def measure(args):
         begin = time.perf_counter()
         vae.likelihood(xv)
         result["likelihood"] = time.perf_counter() - begin
-    elif args.child in ("batches", "floor"):  # --apart: one part alone in this process
-        from matmul_floor import make_floor
+    elif args.child in ("batches", "floor", "xla_floor"):  # --apart: one part alone in this process
+        from matmul_floor import make_floor, make_xla_floor
 
         from vae_theano.backends import runs_c
 
@@ -193,9 +196,12 @@ def measure(args):
             vae = VAE(False, SIZES["hu_encoder"], SIZES["hu_decoder"], SIZES["n_latent"], x,
                       batch_size=SIZES["batch_size"], mode=args.mode, dtype=args.dtype)
             run = lambda epoch, order: [np.asarray(vae.update_batches(c, epoch)) for c in np.array_split(order, 10)]
-        else:
+        elif args.child == "floor":
             floor = make_floor(args.dtype, steps=args.batches, blas="wheel" if runs_c(args.mode) else "numpy")
             run = lambda epoch, order: floor()
+        else:
+            floor = make_xla_floor(args.dtype, steps=args.batches)
+            run = (lambda epoch, order: floor()) if floor else (lambda epoch, order: float("nan"))
         run(1, orders[0])  # warm up at the timed lengths
         times = {args.child: []}
         for epoch, order in enumerate(orders, start=1):
@@ -247,7 +253,7 @@ def main(argv=None):
     p.add_argument("--apart", action="store_true",
                    help="one process per part and round, alternating; report the median of paired ratios")
     p.add_argument("--rounds", type=int, default=5, help="with --apart: rounds of the three processes")
-    p.add_argument("--child", choices=["model", "baselines", "jax", "batches", "floor"], help=argparse.SUPPRESS)
+    p.add_argument("--child", choices=["model", "baselines", "jax", "batches", "floor", "xla_floor"], help=argparse.SUPPRESS)
     p.add_argument("--mode", default="CVM", help=argparse.SUPPRESS)
     p.add_argument("--dtype", default="float64", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -299,16 +305,17 @@ def main_apart(args):
     print(f"# --apart: one process per part and round, {args.rounds} rounds, each the median of {args.epochs} "
           f"epochs of {args.batches * SIZES['batch_size']} images; {os.cpu_count()} CPUs; ratios are medians "
           f"of each round's own ratio")
-    header = ("backend", "dtype", "update_batches_s", "floor_s", "jax_scan_s", "batches/floor", "batches/jax",
-              "blas_kernels")
+    header = ("backend", "dtype", "update_batches_s", "floor_s", "jax_scan_s", "xla_floor_s", "batches/floor",
+              "batches/jax", "floor/xla_floor", "blas_kernels")
     print("  ".join(f"{h:>16}" for h in header))
     for dtype in args.dtypes.split(","):
         for mode in args.modes.split(","):
             with tempfile.TemporaryDirectory() as compiledir:
                 run_child("batches", mode, dtype, compiledir, args_with(args, epochs=1))  # fill the cache
-                rounds = {"batches": [], "floor": [], "jax": []}
+                rounds = {"batches": [], "floor": [], "jax": [], "xla_floor": []}
+                parts = ("floor", "batches", "jax", "xla_floor")
                 for r in range(args.rounds):
-                    for kind in (("floor", "batches", "jax") if r % 2 == 0 else ("jax", "batches", "floor")):
+                    for kind in (parts if r % 2 == 0 else parts[::-1]):
                         result = run_child(kind, mode, dtype, compiledir, args)
                         if "error" in result:
                             print(f"{mode:>16}  {dtype:>16}  failed ({kind}): {result['error']}")
@@ -324,7 +331,8 @@ def main_apart(args):
             from vae_theano.backends.blas import blas_core
 
             row = (mode, dtype, f"{med['batches']:.3f}", f"{med['floor']:.3f}", f"{med['jax']:.3f}",
-                   paired("batches", "floor"), paired("batches", "jax"), (blas_core() or "-") if runs_c(mode) else "-")
+                   f"{med['xla_floor']:.3f}", paired("batches", "floor"), paired("batches", "jax"),
+                   paired("floor", "xla_floor"), (blas_core() or "-") if runs_c(mode) else "-")
             print("  ".join(f"{c:>16}" for c in row), flush=True)
 
 

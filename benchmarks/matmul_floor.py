@@ -7,9 +7,11 @@ passed down, except at the input). No implementation of the step can beat
 the time of these products with the same BLAS; the benchmark reports the
 model's epoch as a multiple of this floor.
 
-Two ways to run the products: NumPy's matmul (NumPy's own OpenBLAS), or
+Three ways to run the products: NumPy's matmul (NumPy's own OpenBLAS),
 ``cblas_?gemm`` of the OpenBLAS the model's C code links (the
-``scipy-openblas32`` wheel), called through ctypes. Timed in the model's own
+``scipy-openblas32`` wheel), called through ctypes, or XLA's own dot
+kernels in one jitted ``lax.scan`` (``make_xla_floor``: the floor of the
+hand-written JAX epoch, which need not be OpenBLAS's). Timed in the model's own
 process, the floor must use the model's library: two OpenBLAS libraries in
 one process each keep a pool of worker threads, and on 2 cores the pool that
 has just worked keeps spinning while the other wants the cores (measured:
@@ -65,6 +67,39 @@ def make_floor(dtype, steps=500, seed=0, blas="numpy", **sizes):
         for _ in range(steps):
             for a, b, out in operands:
                 product(a, b, out)
+        return time.perf_counter() - begin
+
+    return floor
+
+
+def make_xla_floor(dtype, steps=500, seed=0, **sizes):
+    """A function floor() -> seconds of ``steps`` times the 14 products by XLA: one jitted
+    ``lax.scan``, whose step passes the operands and the products through
+    ``optimization_barrier`` (XLA may then neither hoist a product out of the
+    loop nor compute only the part of it that is used); None without jax."""
+    try:
+        import jax
+        import jax.numpy as jnp
+    except ImportError:
+        return None
+    if dtype == "float64":
+        jax.config.update("jax_enable_x64", True)
+    rng = np.random.default_rng(seed)
+    operands = [(jnp.asarray(rng.standard_normal((m, k)).astype(dtype)),
+                 jnp.asarray(rng.standard_normal((k, n)).astype(dtype))) for m, k, n in shapes(**sizes)]
+
+    @jax.jit
+    def epoch(operands):
+        def step(carry, _):
+            inputs, carry = jax.lax.optimization_barrier((operands, carry))
+            products = jax.lax.optimization_barrier([a @ b for a, b in inputs])
+            return carry + sum(p[0, 0] for p in products), None
+
+        return jax.lax.scan(step, jnp.zeros((), dtype), None, length=steps)[0]
+
+    def floor():
+        begin = time.perf_counter()
+        epoch(operands).block_until_ready()
         return time.perf_counter() - begin
 
     return floor

@@ -5,7 +5,8 @@ mode of ``update_batches``' scan on C.
   caller names another mode (``"NUMBA"``, ``"JAX"``, ``"FAST_COMPILE"``, or a
   ``pytensor.compile.Mode``). ``"CVM"`` is PyTensor's CVM mode with the linker
   that builds a function's missing C modules in parallel
-  (``compilation.ParallelCVMLinker``). Modes that run C get a BLAS
+  (``compilation.ParallelCVMLinker``), whose functions keep their rewritten
+  graphs between processes (``graph_cache.CachedMode``). Modes that run C get a BLAS
   (``blas.configure_blas``) and g++ flags (``compilation.configure_compiler``).
 - ``scan_mode``: ``update_batches``' scan on C keeps each parameter and moment
   in one buffer updated in place, as ``update`` does.
@@ -18,6 +19,7 @@ from pytensor.compile.mode import Mode, get_mode, predefined_modes
 
 from .blas import configure_blas
 from .compilation import ParallelCVMLinker, configure_compiler
+from .graph_cache import CachedMode
 
 DEFAULT_MODE = "CVM"
 MODES = ("CVM", "C", "NUMBA", "JAX", "FAST_COMPILE", "FAST_RUN", "PYTORCH", "MLX")
@@ -38,7 +40,7 @@ def resolve_mode(mode=None):
     """The PyTensor compilation mode to use: ``mode``, or C (CVM) by default.
 
     A string must name one of ``MODES``; ``"CVM"`` gives PyTensor's CVM mode
-    with ``ParallelCVMLinker``; a ``pytensor.compile.Mode`` is taken as it
+    with ``ParallelCVMLinker``, as a ``CachedMode``; a ``pytensor.compile.Mode`` is taken as it
     is. Modes that run C get a BLAS (``configure_blas``) and g++ flags (``configure_compiler``).
     """
     if mode is None:
@@ -58,7 +60,7 @@ def resolve_mode(mode=None):
         configure_blas()
         configure_compiler()
     if isinstance(mode, str) and mode.upper() == "CVM":
-        mode = Mode(linker=ParallelCVMLinker(use_cloop=True), optimizer=get_mode("CVM").provided_optimizer)
+        mode = CachedMode(linker=ParallelCVMLinker(use_cloop=True), optimizer=get_mode("CVM").provided_optimizer)
     return mode
 
 
