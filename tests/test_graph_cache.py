@@ -7,7 +7,11 @@ import os
 import subprocess
 import sys
 
-from vae_theano.backends import graph_cache
+import numpy as np
+import pytensor
+import pytensor.tensor as pt
+
+from vae_theano.backends import graph_cache, resolve_mode
 
 SCRIPT = """
 import json
@@ -80,3 +84,27 @@ def test_the_folder_keeps_the_most_recently_used_entries(tmp_path, monkeypatch):
     (tmp_path / "other.txt").write_text("not an entry")
     graph_cache._evict(str(tmp_path))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["2.pkl", "3.pkl", "4.pkl", "other.txt"]
+
+
+def test_the_key_follows_the_graph_the_settings_and_the_source_not_the_names(monkeypatch):
+    keys = []
+    key_of = graph_cache.graph_key
+    monkeypatch.setattr(graph_cache, "graph_key", lambda *args: keys.append(key_of(*args)) or keys[-1])
+    monkeypatch.setattr(graph_cache, "_load", lambda path, inputs: None)  # nothing read or written here
+    monkeypatch.setattr(graph_cache, "_save", lambda path, maker, inputs: None)
+    mode = resolve_mode("CVM")
+    assert isinstance(mode, graph_cache.CachedMode)
+
+    def key(scale=2.0, mode=mode):
+        x, s = pt.matrix("x"), pytensor.shared(np.ones((2, 2)), name="s")
+        pytensor.function([x], (x * scale * s).sum(), updates={s: s + 1}, mode=mode)
+        return keys[-1]
+
+    base = key()
+    assert key() == base  # new variables with new counter names, and another shared value: the same key
+    assert key(3.0) != base  # a constant
+    assert key(mode=mode.excluding("fusion")) != base  # the rewrite query
+    with pytensor.config.change_flags(cmodule__warn_no_version=not pytensor.config.cmodule__warn_no_version):
+        assert key() != base  # any setting
+    monkeypatch.setattr(graph_cache, "_package_source", b"this package, edited")
+    assert key() != base

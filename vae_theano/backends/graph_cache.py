@@ -39,6 +39,7 @@ import sys
 
 import numpy as np
 import pytensor
+import pytensor.sparse  # noqa: F401  (see _rewrite_names)
 from pytensor.compile.io import SymbolicInput
 from pytensor.compile.maker import FunctionMaker
 from pytensor.compile.mode import Mode, get_mode
@@ -125,7 +126,12 @@ def _config_values():
 
 def _rewrite_names(database, path="optdb", seen=None):
     """[(path, the names registered in it)] for a rewrite database and each one inside it
-    (another package may register rewrites that change the graph)."""
+    (another package may register rewrites that change the graph).
+
+    PyTensor imports its sparse module, which registers rewrites, during a
+    process's first compilation; this module imports it first, so that every
+    function of a process sees the same registrations (and keys).
+    """
     seen = set() if seen is None else seen
     if id(database) in seen:
         return []
