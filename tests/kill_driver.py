@@ -4,7 +4,9 @@
 
 KILL is "none", "update:E:K" (at the K-th training call of epoch E),
 "save:E" (halfway through writing epoch E's checkpoint) or "history:E" (after
-epoch E's checkpoint is saved, before history.csv is written). ARGS go to
+epoch E's checkpoint is saved, before history.csv is written); or, killing
+nothing, "wait:PATH" (the first training call waits until the file PATH
+exists, so that the run holds its folder as long as a test needs). ARGS go to
 train_mnist.py. The kill is a real SIGKILL of this process: no Python
 cleanup, no finally blocks, as a power cut or the OOM killer would do it.
 """
@@ -12,6 +14,7 @@ cleanup, no finally blocks, as a power cut or the OOM killer would do it.
 import os
 import signal
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "examples"))
@@ -31,7 +34,10 @@ def die():
 
 
 def arm(kill):
-    what, *at = kill.split(":")
+    what, *at = kill.split(":", 1 if kill.startswith("wait:") else -1)
+    if what == "wait":
+        wait_for(at[0])
+        return
     at = [int(a) for a in at]
     if what == "update":
         calls = {}
@@ -82,6 +88,22 @@ def arm(kill):
         training.write_history = write
     elif what != "none":
         raise SystemExit(f"unknown kill moment {kill!r}")
+
+
+def wait_for(path, timeout=300):
+    """Make the first training call wait until the file ``path`` exists."""
+    for name in ("update", "update_batches"):
+        real = getattr(VAE, name)
+
+        def wrapped(self, *args, _real=real):
+            deadline = time.monotonic() + timeout
+            while not os.path.exists(path):
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"{path} never appeared")
+                time.sleep(0.05)
+            return _real(self, *args)
+
+        setattr(VAE, name, wrapped)
 
 
 if __name__ == "__main__":

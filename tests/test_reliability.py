@@ -96,14 +96,15 @@ def test_a_finished_run_rewrites_a_lagging_history(tiny_mnist, uninterrupted, tm
 
 
 def test_a_second_run_into_the_same_folder_exits_at_once(tiny_mnist, uninterrupted, tmp_path):
-    out = tmp_path / "run"
-    first = start("none", tiny_mnist, out, "--epochs", "3")
+    out, go = tmp_path / "run", tmp_path / "go"
+    first = start(f"wait:{go}", tiny_mnist, out, "--epochs", "3")  # holds the folder until `go` exists
     lock = out / ".lock"
     deadline = time.monotonic() + 120
     while not (lock.exists() and lock.read_text().strip() == str(first.pid)):
         assert time.monotonic() < deadline and first.poll() is None, "the first run never took the lock"
         time.sleep(0.05)
     code, text = run("none", tiny_mnist, out)
+    go.touch()
     assert code == 1, text
     assert f"{out} is in use by another run (PID {first.pid})" in text, text
     assert "model " not in text  # it stopped before building a model

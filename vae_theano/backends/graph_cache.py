@@ -115,11 +115,12 @@ def graph_key(inputs, outputs, mode, arguments):
 
 
 def _config_values():
+    """[(name, repr of its value)] for every ``pytensor.config`` setting (one that cannot be read: "?")."""
     values = []
     for name in sorted(pytensor.config._config_var_dict):
         try:
             values.append((name, repr(getattr(pytensor.config, name))))
-        except Exception:  # a setting that cannot be read here does not change the graph either way
+        except Exception:
             values.append((name, "?"))
     return values
 
