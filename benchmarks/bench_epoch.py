@@ -252,7 +252,7 @@ def main(argv=None):
     p.add_argument("--batches", type=int, default=500, help="batches per epoch (500: all of MNIST)")
     p.add_argument("--apart", action="store_true",
                    help="one process per part and round, alternating; report the median of paired ratios")
-    p.add_argument("--rounds", type=int, default=5, help="with --apart: rounds of the three processes")
+    p.add_argument("--rounds", type=int, default=5, help="with --apart: rounds of the four processes")
     p.add_argument("--child", choices=["model", "baselines", "jax", "batches", "floor", "xla_floor"], help=argparse.SUPPRESS)
     p.add_argument("--mode", default="CVM", help=argparse.SUPPRESS)
     p.add_argument("--dtype", default="float64", help=argparse.SUPPRESS)

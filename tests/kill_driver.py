@@ -5,8 +5,8 @@
 KILL is "none", "update:E:K" (at the K-th training call of epoch E),
 "save:E" (halfway through writing epoch E's checkpoint) or "history:E" (after
 epoch E's checkpoint is saved, before history.csv is written); or, killing
-nothing, "wait:PATH" (the first training call waits until the file PATH
-exists, so that the run holds its folder as long as a test needs). ARGS go to
+nothing, "wait:PATH" (each training call waits until the file PATH exists,
+so that the run holds its folder as long as a test needs). ARGS go to
 train_mnist.py. The kill is a real SIGKILL of this process: no Python
 cleanup, no finally blocks, as a power cut or the OOM killer would do it.
 """
@@ -33,26 +33,33 @@ def die():
     os.kill(os.getpid(), signal.SIGKILL)
 
 
+def before_each_training_call(hook):
+    """Call ``hook(epoch)`` before every ``update`` and ``update_batches`` call."""
+    for name in ("update", "update_batches"):
+        real = getattr(VAE, name)
+
+        def wrapped(self, batch, epoch, _real=real):
+            hook(epoch)
+            return _real(self, batch, epoch)
+
+        setattr(VAE, name, wrapped)
+
+
 def arm(kill):
-    what, *at = kill.split(":", 1 if kill.startswith("wait:") else -1)
-    if what == "wait":
-        wait_for(at[0])
+    if kill.startswith("wait:"):
+        before_each_training_call(lambda epoch: wait_for(kill[len("wait:"):]))
         return
+    what, *at = kill.split(":")
     at = [int(a) for a in at]
     if what == "update":
         calls = {}
-        for name in ("update", "update_batches"):
-            if not hasattr(VAE, name):
-                continue
-            real = getattr(VAE, name)
 
-            def wrapped(self, batch, epoch, _real=real):
-                calls[epoch] = calls.get(epoch, 0) + 1
-                if (epoch, calls[epoch]) == tuple(at):
-                    die()
-                return _real(self, batch, epoch)
+        def count(epoch):
+            calls[epoch] = calls.get(epoch, 0) + 1
+            if (epoch, calls[epoch]) == tuple(at):
+                die()
 
-            setattr(VAE, name, wrapped)
+        before_each_training_call(count)
     elif what == "save":
         real_save, real_savez = checkpoint.save_checkpoint, np.savez
 
@@ -91,19 +98,12 @@ def arm(kill):
 
 
 def wait_for(path, timeout=300):
-    """Make the first training call wait until the file ``path`` exists."""
-    for name in ("update", "update_batches"):
-        real = getattr(VAE, name)
-
-        def wrapped(self, *args, _real=real):
-            deadline = time.monotonic() + timeout
-            while not os.path.exists(path):
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"{path} never appeared")
-                time.sleep(0.05)
-            return _real(self, *args)
-
-        setattr(VAE, name, wrapped)
+    """Return once the file ``path`` exists (at once if it does)."""
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(path):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{path} never appeared")
+        time.sleep(0.05)
 
 
 if __name__ == "__main__":

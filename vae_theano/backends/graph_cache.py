@@ -40,7 +40,6 @@ import sys
 import numpy as np
 import pytensor
 import pytensor.sparse  # noqa: F401  (see _rewrite_names)
-from pytensor.compile.io import SymbolicInput
 from pytensor.compile.maker import FunctionMaker
 from pytensor.compile.mode import Mode, get_mode
 from pytensor.compile.sharedvalue import SharedVariable
@@ -262,10 +261,8 @@ def _load(path, inputs):
         return None
     except Exception:  # a damaged or foreign entry: rewrite, and the new maker replaces it
         return None
-    if not isinstance(maker, FunctionMaker) or len(maker.inputs) != len(inputs) or any(
-            not isinstance(spec, SymbolicInput) or spec.variable is not given.variable
-            for spec, given in zip(maker.inputs, inputs)):
-        return None
+    if not isinstance(maker, FunctionMaker) or len(maker.inputs) != len(inputs):
+        return None  # its inputs are the given ones (persistent_load), so only their number can differ
     try:
         os.utime(path)
     except OSError:
