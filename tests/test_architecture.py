@@ -13,10 +13,10 @@ PACKAGE = os.path.dirname(vae_theano.__file__)
 
 # Top to bottom; a module may import from its own part and from the parts below it.
 LAYERS = [
-    ["paper"],
+    ["paper", "pretrained"],
     ["runs"],
     ["vae", "__init__"],
-    ["backends", "datasets", "plots", "evaluate", "persistence"],
+    ["backends", "datasets", "plots", "latent", "evaluate", "persistence"],
     ["formulas", "validation"],
     ["files"],
 ]

@@ -64,6 +64,7 @@ FREY_ARRAY_SHA256 = "fbd70c2c992104024a20f4d253da1a1132eb6bf8ed142dccbe7d2b1743b
 
 MNIST_SPLIT = (50_000, 10_000, 10_000)
 FREY_SHAPE = (1965, 560)
+IMAGE_SHAPES = {"mnist": (28, 28), "freyface": (28, 20)}  # (height, width) of one row's picture
 FREY_TRAIN = 1500
 
 

@@ -32,7 +32,9 @@ def set_state(vae, state, source="state"):
     """Set the model's shared variables from ``get_state``'s layout, all or nothing.
 
     ``source`` names the origin in error messages. ``adam/t`` may be absent
-    (the original's files): t is then left as it is.
+    (the original's files): t is then left as it is. A parameters-only state
+    (no ``m/`` or ``v/`` entry at all: ``get_parameters``, the pretrained models)
+    sets the parameters and leaves the moments as they are.
     """
     groups = {"params": {}, "m": {}, "v": {}, "adam": {}}
     for key, value in state.items():
@@ -41,7 +43,8 @@ def set_state(vae, state, source="state"):
             raise ValueError(f"{source}: unexpected entry {key!r}")
         groups[group][name] = value
     checked = []
-    for group in GROUPS:
+    parameters_only = not groups["m"] and not groups["v"]
+    for group in GROUPS[:1] if parameters_only else GROUPS:
         variables, found = getattr(vae, group), groups[group]
         missing = [n for n in variables if n not in found]
         extra = [n for n in found if n not in variables]
@@ -68,6 +71,12 @@ def set_state(vae, state, source="state"):
         checked.append((vae.t, np.asarray(t, dtype=vae.dtype)))
     for var, value in checked:
         var.set_value(value)
+
+
+def get_parameters(vae):
+    """Copies of the parameters alone, {"params/W_xh": array, ...}: what a trained model
+    needs to encode, decode and evaluate (``set_state`` takes it)."""
+    return {f"params/{name}": var.get_value() for name, var in vae.params.items()}
 
 
 def save_parameters(vae, path):

@@ -31,8 +31,9 @@ from pytensor.graph.replace import clone_replace
 from . import evaluate, persistence
 from .backends import announce_compilation, batch_rows, resolve_mode, scan_mode, step_scan
 from .formulas import adagrad_update, adam_update, bernoulli_log_likelihood
-from .validation import (check_batch, check_batches, check_data, check_dtype, check_epoch,
-                         check_positive_int, check_settings)
+from .validation import (check_batch, check_batches, check_dtype, check_epoch, check_latent,
+                         check_positive_int, check_rows, check_settings, check_trainable,
+                         check_training_set)
 
 epsilon = 1e-8  # Adam's denominator guard, as in the original
 sigma_init = 0.01  # standard deviation of the initial weights
@@ -67,8 +68,10 @@ class VAE:
         Hidden units of the encoder and decoder MLPs.
     n_latent : int
         Dimension of z.
-    x_train : array (N, features)
+    x_train : array (N, features), or None
         Training data; kept on the device as the shared variable ``x_train``.
+        None builds a model without a training set (``features`` then gives
+        D): it encodes, decodes, samples and evaluates, and refuses to train.
     b1, b2, learning_rate : float
         Adam's settings (b1 is the original's 0.95, not Kingma & Ba's 0.9).
     batch_size : int
@@ -104,12 +107,14 @@ class VAE:
     bounded_mean : bool
         Gaussian decoder only: its mean is a sigmoid, in (0, 1), as the
         paper's Frey Face model (the original's was linear).
+    features : int, optional
+        D, the values per row, for a model built with ``x_train=None``.
     """
 
     def __init__(self, continuous, hu_encoder, hu_decoder, n_latent, x_train,
                  b1=0.95, b2=0.999, batch_size=100, learning_rate=0.001, lam=0,
                  *, mode=None, dtype=None, seed=42, bias_correction="epoch", n_samples=1,
-                 activation="relu", optimizer="adam", bounded_mean=False):
+                 activation="relu", optimizer="adam", bounded_mean=False, features=None):
         dtype = check_dtype(dtype or pytensor.config.floatX)
         check_settings(hu_encoder=hu_encoder, hu_decoder=hu_decoder, n_latent=n_latent,
                        batch_size=batch_size, n_samples=n_samples, b1=b1, b2=b2,
@@ -117,17 +122,14 @@ class VAE:
                        activation=activation, optimizer=optimizer, bounded_mean=bounded_mean)
         if bounded_mean and not continuous:
             raise ValueError("bounded_mean applies to the Gaussian decoder (continuous=True) only")
-        x_train = check_data(x_train, "x_train", bool(continuous))
-        if x_train.shape[0] < batch_size:
-            raise ValueError(f"x_train has {x_train.shape[0]} rows, fewer than "
-                             f"batch_size={batch_size}: update() would have no batch")
+        x_train, features = check_training_set(x_train, features, bool(continuous), batch_size)
         mode = resolve_mode(mode)
 
         self.continuous = bool(continuous)
         self.hu_encoder = int(hu_encoder)
         self.hu_decoder = int(hu_decoder)
         self.n_latent = int(n_latent)
-        [self.N, self.features] = x_train.shape
+        [self.N, self.features] = (0, features) if x_train is None else x_train.shape
         self.prng = np.random.RandomState(seed)
         self.b1 = b1
         self.b2 = b2
@@ -183,7 +185,7 @@ class VAE:
 
         # The sampler's noise generator (a NumPy Generator); its state advances with every call.
         self.srng = pt.random.shared_rng(seed=seed, name="srng")
-        self.x_train = pytensor.shared(x_train.astype(dtype), name="x_train")
+        self.x_train = None if x_train is None else pytensor.shared(x_train.astype(dtype), name="x_train")
 
         with pytensor.config.change_flags(floatX=dtype):
             self._builders = self.create_gradientfunctions(self.x_train)
@@ -326,7 +328,7 @@ class VAE:
         """
         x, epoch, eps_z, z = pt.matrix("x"), pt.scalar("epoch"), pt.matrix("eps_z"), pt.matrix("z")
         eps = pt.matrix("eps") if self.n_samples == 1 else pt.tensor3("eps")
-        self.rows = batch_rows(self.mode, x, x_train, self.batch_size)
+        self.rows = None if x_train is None else batch_rows(self.mode, x, x_train, self.batch_size)
 
         def update():
             bound = self.lower_bound(x, eps)
@@ -403,6 +405,7 @@ class VAE:
 
         ``epoch`` (>= 1) drives Adam's bias correction, as in the original.
         """
+        check_trainable(self.x_train, "update")
         batch = check_batch(batch, self.n_batches)
         check_epoch(epoch)
         return self.rows.call(self.compiled("update"), *self.rows.args(batch), self._bound_noise(self.batch_size),
@@ -413,6 +416,7 @@ class VAE:
         order, in one compiled call: the same maths and the same noise draws as the
         loop of ``update`` calls. Returns the bounds, (len(batches),).
         """
+        check_trainable(self.x_train, "update_batches")
         batches = check_batches(batches, self.n_batches)
         check_epoch(epoch)
         eps = self._bound_noise(self.batch_size, len(batches))
@@ -430,12 +434,7 @@ class VAE:
 
     def decode(self, z):
         """Decoder means for z (n, n_latent) -> (n, D): probabilities or Gaussian means."""
-        z = np.asarray(z)
-        if z.ndim != 2 or z.shape[1] != self.n_latent:
-            raise ValueError(f"z must have shape (n, n_latent={self.n_latent}), got {z.shape}")
-        if not np.issubdtype(z.dtype, np.number) or not np.all(np.isfinite(z)):
-            raise ValueError("z must be finite numbers (found NaN, inf or non-numeric values)")
-        return self.compiled("decode")(z.astype(self.dtype, copy=False))
+        return self.compiled("decode")(check_latent(z, self.n_latent).astype(self.dtype, copy=False))
 
     def encode_mean(self, x):
         """The posterior's parameters, no sampling: x (batch, D) -> mu, log_sigma (batch, n_latent)."""
@@ -470,11 +469,7 @@ class VAE:
     def check_x(self, x):
         """x (rows, features) checked (finite, 2-D, this model's features, in [0, 1]
         for the Bernoulli decoder) and cast to the model's dtype; else ValueError."""
-        x = check_data(x, "x", self.continuous)
-        if x.shape[1] != self.features:
-            raise ValueError(f"x has {x.shape[1]} features per row; this model was "
-                             f"built for {self.features}")
-        return x.astype(self.dtype, copy=False)
+        return check_rows(x, self.features, self.continuous).astype(self.dtype, copy=False)
 
     # -- state, saving and loading (``persistence``) ------------------------
 

@@ -104,3 +104,45 @@ def _describe(value):
         return f"an array of shape {value.shape} and dtype {value.dtype}"
     text = repr(value)
     return text if len(text) < 60 else text[:57] + "..."
+
+
+def check_training_set(x_train, features, continuous, batch_size):
+    """(x_train checked, D): the constructor's training rows (``check_data``, at least
+    one batch of them), or None with ``features`` = D for a model without a training set."""
+    if x_train is None:
+        if features is None:
+            raise ValueError("give x_train, or features (the values per row) to build a model "
+                             "without a training set")
+        return None, check_positive_int("features", features)
+    x_train = check_data(x_train, "x_train", continuous)
+    if features is not None and features != x_train.shape[1]:
+        raise ValueError(f"features={features!r}, but x_train has {x_train.shape[1]} values per row")
+    if x_train.shape[0] < batch_size:
+        raise ValueError(f"x_train has {x_train.shape[0]} rows, fewer than "
+                         f"batch_size={batch_size}: update() would have no batch")
+    return x_train, x_train.shape[1]
+
+
+def check_trainable(x_train, what):
+    """Training needs the training set: refuse ``what`` on a model built without one."""
+    if x_train is None:
+        raise ValueError(f"{what}: this model has no training set (it was built with x_train=None, "
+                         f"from its parameters alone); build it with x_train to train it")
+
+
+def check_rows(x, features, continuous):
+    """Rows for a model of ``features`` values per row: ``check_data``, and the right width."""
+    x = check_data(x, "x", continuous)
+    if x.shape[1] != features:
+        raise ValueError(f"x has {x.shape[1]} features per row; this model was built for {features}")
+    return x
+
+
+def check_latent(z, n_latent):
+    """Latent points z (n, n_latent) of finite numbers."""
+    z = as_array(z, "z")
+    if z.ndim != 2 or z.shape[1] != n_latent:
+        raise ValueError(f"z must have shape (n, n_latent={n_latent}), got {z.shape}")
+    if not np.issubdtype(z.dtype, np.number) or not np.all(np.isfinite(z)):
+        raise ValueError("z must be finite numbers (found NaN, inf or non-numeric values)")
+    return z

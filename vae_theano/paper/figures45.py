@@ -35,9 +35,10 @@ def make_figures45(out, budgets, data=None, dtype="float32", mode=None, seed=0, 
         z = manifold_grid(20)
         manifolds = [(f"{settings.TITLES[name]}, learned 2-D manifold", model(name, 2).decode(z),
                       settings.IMAGE_SHAPES[name], 20) for name in ("freyface", "mnist")]
-        figure4 = plot_image_panels(manifolds, os.path.join(out, "figure4.png"), panel_size=6.0)
+        figure4, figure5 = os.path.join(out, "figure4.png"), os.path.join(out, "figure5.png")
+        plot_image_panels(manifolds, figure4, panel_size=6.0)
         rng = np.random.default_rng(seed)
         samples = [(f"MNIST, $N_z$ = {n_z}", model("mnist", n_z).decode(rng.standard_normal((100, n_z))),
                     settings.IMAGE_SHAPES["mnist"], 10) for n_z in settings.FIGURE5_LATENTS]
-        figure5 = plot_image_panels(samples, os.path.join(out, "figure5.png"))
+        plot_image_panels(samples, figure5)
     return figure4, figure5

@@ -16,6 +16,7 @@ faces and 574 +- 9 on random 365-face sets, the paper's wake-sleep plateau is
 scores 554), and Kingma's later code shuffles the faces and keeps 365 out.
 """
 
+from ..datasets import IMAGE_SHAPES  # noqa: F401 (the data sets of the figures)
 from ..runs.config import RunConfig
 
 METHODS = ("aevb", "wake-sleep", "mcem")  # AEVB, and the baselines on the same encoder/decoder
@@ -24,7 +25,6 @@ BATCH_SIZE = 100
 LAM = 1.0  # the N(0, I) prior on the weights
 CHECKPOINT_EVERY = 30.0  # seconds; the 1,000-image set's epochs are 10 steps
 
-IMAGE_SHAPES = {"mnist": (28, 28), "freyface": (28, 20)}
 FREY_SPLIT = dict(seed=0, held_out=365)  # faces shuffled with this seed; the last 365 held out
 TITLES = {"mnist": "MNIST", "freyface": "Frey Face"}
 

@@ -1,5 +1,6 @@
 """Training checkpoints: all a run needs to continue exactly, in one .npz, written atomically;
-and a run's model rebuilt from its checkpoint (``load_run``).
+a run's model rebuilt from its checkpoint with its data (``load_run``), and any trained
+model rebuilt from its parameters alone, without data (``load_model``).
 
 A checkpoint holds the parameters and Adam moments (``VAE.get_state``), the
 sampler's RNG state, the training loop's generators, the epoch reached, the
@@ -16,6 +17,8 @@ import zipfile
 import numpy as np
 
 from ..files.atomic import atomic_write
+from ..persistence import read_parameter_files
+from ..vae import VAE
 from .config import RunConfig
 
 CHECKPOINT_FILE = "checkpoint.npz"
@@ -76,6 +79,40 @@ def load_run(folder, data=None, mode=None):
     vae.set_state({k: v for k, v in state.items() if not k.startswith("method/")}, source=path)
     vae.set_rng_state(meta["srng"])
     return vae, config, held_out
+
+
+def load_model(source, mode=None, **settings):
+    """A trained model from its saved parameters alone, without its training set: a ``VAE``
+    built with x_train=None, which encodes, decodes, samples and evaluates (``update``
+    refuses). No data set is read.
+
+    source: a run folder (its checkpoint's configuration builds the model, with its
+    noise state), or what ``VAE.load_parameters`` reads: a ``params.npz``, or a folder
+    holding one or the original's three pickles. For those, the sizes are read off the
+    arrays' shapes and the decoder (Bernoulli or Gaussian) off their names; ``settings``
+    are ``VAE``'s keywords for what the arrays do not record (``activation``,
+    ``bounded_mean``, ``mode``; ``dtype`` defaults to the file's).
+    """
+    path = os.path.join(source, CHECKPOINT_FILE)
+    if os.path.isdir(source) and os.path.exists(path):
+        state, meta = load_checkpoint(path)
+        vae = saved_config(meta, path).build_model(None, mode)
+        vae.set_state({k: v for k, v in state.items() if not k.startswith("method/")}, source=path)
+        vae.set_rng_state(meta["srng"])
+        return vae
+    state = read_parameter_files(source)
+    shapes = {key.partition("/")[2]: np.shape(value) for key, value in state.items()
+              if key.startswith("params/")}
+    try:
+        (features, hu_encoder), (_, n_latent), (_, hu_decoder) = shapes["W_xh"], shapes["W_hmu"], shapes["W_zh"]
+    except (KeyError, ValueError):
+        raise ValueError(f"{source}: not a VAE's parameters (params/W_xh, W_hmu and W_zh "
+                         f"must be matrices)") from None
+    settings.setdefault("dtype", np.asarray(state["params/W_xh"]).dtype)
+    vae = VAE("W_hxmu" in shapes, hu_encoder, hu_decoder, n_latent, None, features=features, mode=mode,
+              **settings)
+    vae.set_state(state, source=os.fspath(source))
+    return vae
 
 
 def saved_config(meta, path):

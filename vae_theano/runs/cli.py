@@ -121,20 +121,21 @@ def train_and_draw(args, x_train, x_valid, *, continuous, image_shape, dataset, 
 
 def draw_pictures(vae, history, x_valid, image_shape, out, labels_valid=None):
     """Write the run's PNGs into ``out``; returns their paths."""
-    rng = np.random.default_rng(0)
-    paths = [plots.plot_history(history, os.path.join(out, PICTURES["history"]))]
-    samples = vae.decode(rng.standard_normal((100, vae.n_latent)))
-    paths.append(plots.plot_samples(samples, image_shape, os.path.join(out, PICTURES["samples"])))
+    paths = {name: os.path.join(out, file) for name, file in PICTURES.items()}
+    plots.plot_history(history, paths["history"])
+    plots.plot_samples(vae.decode(np.random.default_rng(0).standard_normal((100, vae.n_latent))), image_shape,
+                       paths["samples"])
     shown = x_valid[:50]
-    reconstructed = vae.decode(vae.encode_mean(shown)[0])
-    paths.append(plots.plot_reconstructions(shown, reconstructed, image_shape,
-                                            os.path.join(out, PICTURES["reconstructions"])))
+    plots.plot_reconstructions(shown, vae.decode(vae.encode_mean(shown)[0]), image_shape, paths["reconstructions"])
     if vae.n_latent == 2:
-        paths.append(plots.plot_manifold(vae.decode, image_shape, os.path.join(out, PICTURES["manifold"])))
-        if labels_valid is not None:
-            mu = vae.encode_mean(x_valid)[0]
-            paths.append(plots.plot_latent_means(mu, labels_valid, os.path.join(out, PICTURES["latent"])))
-    return paths
+        plots.plot_manifold(vae.decode, image_shape, paths["manifold"])
+    else:
+        del paths["manifold"]
+    if labels_valid is not None:
+        plots.plot_latent(vae.encode_mean(x_valid)[0], labels_valid, paths["latent"])
+    else:
+        del paths["latent"]
+    return list(paths.values())
 
 
 def parse_list(text, allowed, what):

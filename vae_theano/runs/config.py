@@ -98,15 +98,17 @@ class RunConfig:
                 for k in mine if mine[k] != theirs[k]]
 
     def build_model(self, x_train, mode=None):
-        """The VAE this configuration describes, on the training rows x_train (N, features)."""
-        if x_train.shape != (self.N, self.features):
+        """The VAE this configuration describes, on the training rows x_train (N, features),
+        or with x_train None a model of it without its training set (it cannot train)."""
+        if x_train is not None and x_train.shape != (self.N, self.features):
             raise ValueError(f"the run trained on {self.N} rows of {self.features} values of "
                              f"{self.dataset}, the data given has shape {x_train.shape}")
         return VAE(self.continuous, self.hu_encoder, self.hu_decoder, self.n_latent, x_train,
                    b1=self.b1, b2=self.b2, batch_size=self.batch_size, learning_rate=self.learning_rate,
                    lam=self.lam, mode=mode, dtype=self.dtype, seed=self.seed,
                    bias_correction=self.bias_correction, n_samples=self.n_samples,
-                   activation=self.activation, optimizer=self.optimizer, bounded_mean=self.bounded_mean)
+                   activation=self.activation, optimizer=self.optimizer, bounded_mean=self.bounded_mean,
+                   features=self.features)
 
     def load_data(self, data=None):
         """(x_train, (x_held, name)): the training rows of this run and the rows to evaluate it

@@ -8,7 +8,7 @@ it names another; the paper's baselines (``vae_theano.paper.wake_sleep``,
 
 import numpy as np
 
-from ..validation import check_batch, check_batches, check_epoch
+from ..validation import check_batch, check_batches, check_epoch, check_trainable
 
 
 class TrainingMethod:
@@ -25,6 +25,7 @@ class TrainingMethod:
     """
 
     def __init__(self, vae):
+        check_trainable(vae.x_train, f"{type(self).__name__} training")
         self.vae = vae
 
     def train_step(self, batch, epoch):

@@ -1,0 +1,83 @@
+"""Walks through a trained model's latent space: the line between two points, one
+dimension swept at a time, and a 2-D view of many points.
+
+Each function takes the model (anything with ``n_latent`` and ``decode``) and
+returns arrays; ``plots`` draws them (``plot_interpolation``, ``plot_traversal``,
+``plot_latent``). Nothing here trains or samples noise: the same arguments give
+the same arrays.
+"""
+
+import numpy as np
+from scipy.stats import norm
+
+from .validation import as_array, check_latent, check_positive_int
+
+
+def prior_quantiles(n):
+    """n values z = Phi^-1(q), q evenly spaced in (0, 1) (0.5/n ... 1 - 0.5/n): points of
+    one latent dimension that each stand for the same prior mass, as figure 4 of the
+    paper spaces its manifold."""
+    check_positive_int("n", n)
+    return norm.ppf(np.linspace(0.5 / n, 1 - 0.5 / n, n))
+
+
+def interpolate(vae, z_start, z_end, steps=10):
+    """Decoder means along the straight line from ``z_start`` to ``z_end``: (steps, D).
+
+    z_start, z_end: latent points (n_latent values each), for example two rows of
+    ``vae.encode_mean(x)[0]``; the line's ``steps`` points include both ends,
+    z_i = (1 - t_i) z_start + t_i z_end, t_i = i / (steps - 1).
+    """
+    if check_positive_int("steps", steps) < 2:
+        raise ValueError(f"steps must be at least 2 (both ends of the line), got {steps}")
+    start, end = (latent_point(z, vae.n_latent) for z in (z_start, z_end))
+    t = np.linspace(0.0, 1.0, steps)[:, None]
+    return vae.decode((1 - t) * start + t * end)
+
+
+def latent_point(z, n_latent):
+    """One latent point, n_latent finite numbers, as a float64 vector."""
+    return check_latent(np.reshape(as_array(z, "z"), (1, -1)), n_latent)[0].astype(np.float64)
+
+
+def traverse(vae, z=None, dims=None, values=None):
+    """One latent dimension swept at a time, the others held at ``z``: (len(dims), len(values), D).
+
+    Row i decodes z with dimension dims[i] set to each of ``values`` in turn.
+    z: the held point (n_latent values; default the prior's mean, 0). dims: the
+    dimensions to sweep (default all). values: default ``prior_quantiles(9)``,
+    from -1.53 to 1.53, the middle 89% of the prior's mass.
+    """
+    z = np.zeros(vae.n_latent) if z is None else latent_point(z, vae.n_latent)
+    dims = list(range(vae.n_latent)) if dims is None else [int(d) for d in np.ravel(dims)]
+    bad = [d for d in dims if not 0 <= d < vae.n_latent]
+    if bad or not dims:
+        raise ValueError(f"dims must be latent dimensions in [0, {vae.n_latent}), got {bad or 'none'}")
+    values = prior_quantiles(9) if values is None else np.ravel(as_array(values, "values"))
+    if values.size == 0 or not np.issubdtype(values.dtype, np.number) or not np.all(np.isfinite(values)):
+        raise ValueError(f"values must be finite numbers, got {values!r}")
+    points = np.tile(z, (len(dims), len(values), 1))
+    for i, d in enumerate(dims):
+        points[i, :, d] = values
+    return vae.decode(points.reshape(-1, vae.n_latent)).reshape(len(dims), len(values), -1)
+
+
+def latent_plane(mu):
+    """2-D coordinates of latent points mu (n, n_latent) -> (coordinates (n, 2), axis names).
+
+    For n_latent = 2 the points themselves. Otherwise their projections on the two
+    principal directions of the centred points (the first two right singular
+    vectors of mu - mean(mu)), each direction's sign chosen so that its largest
+    component is positive; the names give each direction's share of the variance.
+    """
+    mu = np.asarray(mu, dtype=np.float64)
+    if mu.ndim != 2 or len(mu) < 2 or mu.shape[1] < 2 or not np.all(np.isfinite(mu)):
+        raise ValueError(f"mu must be finite latent points (n >= 2, n_latent >= 2), got shape {mu.shape}")
+    if mu.shape[1] == 2:
+        return mu, ("$z_1$", "$z_2$")
+    centred = mu - mu.mean(axis=0)
+    _, singular, directions = np.linalg.svd(centred, full_matrices=False)
+    directions = directions[:2] * np.sign(directions[:2][np.arange(2), np.abs(directions[:2]).argmax(axis=1)])[:, None]
+    share = singular[:2] ** 2 / np.sum(singular ** 2)
+    return centred @ directions.T, tuple(f"principal direction {i + 1} ({100 * s:.0f}% of the variance)"
+                                         for i, s in enumerate(share))
