@@ -1,5 +1,6 @@
 """A plain install: the built wheel in a fresh virtual environment, run from another folder
-with an empty HOME, writes nothing into site-packages and caches data sets per user."""
+with an empty HOME, writes nothing into site-packages and caches data sets per user; its
+pretrained models work with no data set on the machine and no network."""
 
 import hashlib
 import os
@@ -65,3 +66,43 @@ def test_the_wheel_installs_and_downloads_into_the_users_cache(tmp_path, server)
     assert set(os.listdir(site)) - before <= {"__pycache__"}  # nothing written beside the package
     assert not os.path.exists(os.path.join(site, "data"))
     assert os.listdir(elsewhere) == []
+
+    # The pretrained models, from the installed package: no data set anywhere, no network.
+    assert os.path.getsize(wheel) < 10 * 2 ** 20, os.path.getsize(wheel)
+    env["VAE_THEANO_DATA"] = str(tmp_path / "no-data")
+    result = subprocess.run([str(python), "-c", PLAY, site], cwd=elsewhere, env=env, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["freyface-nz2,mnist-nz2,mnist-nz20", "ok"]
+    assert os.listdir(elsewhere) == ["scatter.png"]
+
+
+PLAY = """
+import socket, sys
+import numpy as np
+
+def no_network(*args, **kwargs):
+    raise OSError("no network in this test")
+
+socket.socket.connect = no_network
+from vae_theano import latent, plots, pretrained
+assert pretrained.__file__.startswith(sys.argv[1]), pretrained.__file__
+print(",".join(pretrained.list()))
+vae = pretrained.load("mnist-nz20")
+x = vae.sample(20, seed=0)
+mu, log_sigma = vae.encode_mean(x)
+assert vae.encode(x).shape == (20, 20) and vae.decode(mu).shape == (20, 784)
+line = latent.interpolate(vae, mu[0], mu[1], steps=7)
+grid = latent.traverse(vae, mu[0], dims=[0, 5])
+assert line.shape == (7, 784) and grid.shape == (2, 9, 784)
+plots.plot_interpolation(line), plots.plot_traversal(grid)
+plots.plot_latent(mu, np.arange(20) % 10, path="scatter.png")
+faces = pretrained.load("freyface-nz2")
+plots.plot_manifold(faces.decode, n=5)
+assert np.isfinite(faces.log_likelihood(faces.sample(3, seed=1), k=10)).all()
+try:
+    pretrained.load("nope")
+except ValueError as e:
+    assert "there are: freyface-nz2, mnist-nz2, mnist-nz20" in str(e)
+print("ok")
+"""

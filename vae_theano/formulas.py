@@ -23,7 +23,8 @@ class ShapesFromInputs:
 
     For a formula this spares PyTensor inferring them through the inner graph,
     which OpFromGraph does by cloning that graph at every call: with the
-    formulas inside ``update_batches``' scan, 2.4 of its 2.9 s warm build.
+    formulas inside ``update_batches``' scan, most of its warm build
+    (``docs/benchmarks.md``).
     PyTensor up to 3.0 calls ``infer_shape(fgraph, node, shapes)``, 3.1 and
     later ``infer_shape(node, shapes)`` (and warn of the older signature):
     this one takes both.

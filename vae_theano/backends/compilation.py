@@ -2,7 +2,7 @@
 with one line on stderr while g++ runs (a cold cache).
 
 PyTensor's CVM linker (``VMLinker``) makes each node's thunk in turn; on a cold
-cache each C node is one g++ run of 0.3-1.3 s, and PyTensor runs them one
+cache each C node is one g++ run, and PyTensor runs them one
 after another. ``ParallelCVMLinker`` is that linker, with one change: at the
 first module missing from the cache, it writes the source of every C node of
 the function that the cache lacks and hands them all to g++ at once, one run
@@ -13,16 +13,16 @@ a failed build included, it compiles itself, as before). A warm cache sees no
 change: nothing is written before a miss.
 
 Every module starts with the same ``#include`` lines (Python, NumPy,
-PyTensor's helpers), and g++ spends 0.2-0.3 s of a module's 0.4-1.3 s parsing
-them. Where four or more of a batch's modules share those lines and their
+PyTensor's helpers), and g++ spends a quarter to a half of a module's time
+parsing them. Where four or more of a batch's modules share those lines and their
 flags, g++ parses them once into a precompiled header (``_precompile``), and
 the modules built after it include it (``-include``); g++ checks that the
 header was made with the same flags, and parses the text as before if not.
 And g++ writes no debug information and links with gold where it finds it
 (``configure_compiler``: PyTensor always asks for debug information, a tenth
 of a module's time, and the default linker takes a quarter), and PyTensor's
-search for this CPU's ``-march`` flags (a g++ run of 0.3-0.6 s in every
-process, cold cache or warm) runs once per CPU and compiler: its answer is
+search for this CPU's ``-march`` flags (a g++ run in every process, cold
+cache or warm) runs once per CPU and compiler: its answer is
 kept in the compile cache (``_reuse_march_flags``).
 """
 
@@ -54,8 +54,8 @@ def configure_compiler():
     - ``-g0`` (unless a ``-g...`` is there): nobody debugs the model's modules,
       and g++ builds each a tenth faster without debug information;
     - ``-pipe -fuse-ld=gold`` where g++ finds the gold linker (unless a
-      ``-fuse-ld=`` is there): linking is 0.1 of a small module's 0.4 s with
-      the default linker (ld.bfd), half that with gold.
+      ``-fuse-ld=`` is there): linking takes a quarter of a small module's
+      time with the default linker (ld.bfd), half that with gold.
     """
     global _compiler_configured
     if not _compiler_configured:

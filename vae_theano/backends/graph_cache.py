@@ -3,7 +3,7 @@ graph PyTensor rewrote last time instead of rewriting it again.
 
 PyTensor compiles a function in two stages. ``FunctionMaker(...)`` rewrites
 the graph (for the model's ``update_batches``, 324 nodes into one scan, about
-0.45 s of a 1.1 s warm build); ``FunctionMaker.create()`` then links it (the
+two fifths of a warm build); ``FunctionMaker.create()`` then links it (the
 C modules come from PyTensor's compile cache). PyTensor pickles a
 ``FunctionMaker`` with its rewritten graph, and unpickling a function links
 that graph without rewriting it: that is how PyTensor loads a pickled
@@ -27,8 +27,8 @@ variables of the function being compiled (the training set is not copied
 into the cache). An entry that cannot be read is ignored, and one that
 cannot be written is not kept; either way the function compiles as
 PyTensor would. The folder keeps the ``KEEP`` most recently used entries.
-A scan's inner function is still rewritten when it links (0.2 s for
-``update_batches``), since PyTensor compiles it from the scan's own graph.
+A scan's inner function is still rewritten when it links, since PyTensor
+compiles it from the scan's own graph.
 """
 
 import hashlib
