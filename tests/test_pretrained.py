@@ -74,7 +74,7 @@ def test_the_held_out_bound_is_the_cards(name):
     _, (x_held, held_name) = config.load_data(SHARED_DATA)
     assert (held_name, len(x_held)) == (card["held_out"]["set"], card["held_out"]["rows"])
     bound = mean_lower_bound(pretrained.load(name), x_held)
-    assert bound == pytest.approx(card["held_out"]["bound"], abs=0.01)
+    assert bound == pytest.approx(card["held_out"]["bound"], abs=1e-3)  # 1e-6 apart on SkylakeX and Haswell kernels
 
 
 def test_the_cards_are_json_with_their_numbers():

@@ -19,13 +19,14 @@ from .datasets import IMAGE_SHAPES
 from .files.atomic import atomic_write
 from .latent import latent_plane, prior_quantiles
 
-DPI = 100
-SIZE = (8, 8)  # inches: 800 x 800 pixels in a PNG
+DPI = 100  # the PNG files: SIZE is 800 x 800 pixels
+SCREEN_DPI = 72  # a figure shown inline (a notebook): smaller, and a lighter notebook
+SIZE = (8, 8)  # inches
 
 
 def new_figure(size=SIZE, rows=1, columns=1):
     """(figure, axes grid): a figure that pyplot does not keep (see the module's docstring)."""
-    fig, axes = plt.subplots(rows, columns, figsize=size, squeeze=False)
+    fig, axes = plt.subplots(rows, columns, figsize=size, dpi=SCREEN_DPI, squeeze=False)
     plt.close(fig)
     return fig, axes
 
