@@ -5,7 +5,7 @@
         --description "The original run.py's model" \
         --retrain runs/retrain/mnist-nz20 --retrain-kernels "Haswell (OPENBLAS_CORETYPE=Haswell)"
 
-Writes vae_theano/pretrained/NAME.npz (the parameters alone, float32), NAME.json
+Writes vae_theano/pretrained/NAME.npz (the parameters alone, in the run's dtype), NAME.json
 (the card) and NAME.md (the card for people). The held-out numbers are those of
 the model as ``pretrained.load`` gives it (fresh noise from the run's seed): the
 lower bound over the whole held-out set (MNIST's 10,000 test images, Frey Face's
@@ -33,6 +33,9 @@ from vae_theano.runs.checkpoint import CHECKPOINT_FILE, load_checkpoint, load_ru
 from vae_theano.runs.cli import cli
 
 
+SEED = 0  # the importance samples of log p(x)
+
+
 def as_shipped(vae, config):
     """The model as ``pretrained.load`` builds it: no training set, fresh noise from the seed."""
     shipped = config.build_model(None)
@@ -42,9 +45,12 @@ def as_shipped(vae, config):
 
 def machine():
     """This machine's CPU and BLAS kernels, and the versions that compute the numbers."""
-    with open("/proc/cpuinfo") as f:
-        info = dict(map(str.strip, line.split(":", 1)) for line in f.read().split("\n\n")[0].splitlines()
-                    if ":" in line)
+    try:
+        with open("/proc/cpuinfo") as f:
+            info = dict(map(str.strip, line.split(":", 1)) for line in f.read().split("\n\n")[0].splitlines()
+                        if ":" in line)
+    except OSError:  # not Linux
+        info = {}
     cpu = " ".join(info.get("model name", platform.processor()).split())
     return (f"{cpu} ({os.cpu_count()} cores), family {info.get('cpu family', '?')}, "
             f"OpenBLAS {blas_core()} kernels; "
@@ -65,7 +71,7 @@ def earlier_log_px(name, sha256, k, rows):
     except (ValueError, OSError):
         return None
     held = card["held_out"]
-    if (card["sha256"], held["k"], held["seed"], held["log_px_rows"]) != (sha256, k, 0, rows):
+    if (card["sha256"], held["k"], held["seed"], held["log_px_rows"]) != (sha256, k, SEED, rows):
         return None
     print(f"{name}: log p(x) {held['log_px']:.3f} +- {held['log_px_stderr']:.3f}, as the card says "
           f"(the same parameters, k and rows)", flush=True)
@@ -89,16 +95,20 @@ def main(argv=None):
 
     vae, config, (x_held, held_name) = load_run(args.run_dir, args.data)
     epochs, last = final_epoch(args.run_dir)
+    if args.retrain:  # checked before anything is written
+        other, other_config, _ = load_run(args.retrain, args.data)
+        if other_config != config:
+            raise ValueError(f"{args.retrain}: another configuration: {config.differences(other_config)}")
     shipped = as_shipped(vae, config)
     file = os.path.join(pretrained.FOLDER, f"{args.name}.npz")
-    sha256 = pretrained.save(shipped, file)
+    sha256 = pretrained.save(shipped, file + ".new")  # in place with its card, at the end
     bound = mean_lower_bound(shipped, x_held)
     print(f"{args.name}: held-out bound {bound:.3f} on {len(x_held)} rows of the {held_name} set", flush=True)
     rows = x_held[:args.limit]
     log_px = earlier_log_px(args.name, sha256, args.k, len(rows))
     if log_px is None:
         begin = time.perf_counter()
-        ll, se = shipped.log_likelihood(rows, k=args.k, seed=0, return_stderr=True, progress=True)
+        ll, se = shipped.log_likelihood(rows, k=args.k, seed=SEED, return_stderr=True, progress=True)
         log_px = float(ll.mean()), float(np.sqrt(np.sum(se ** 2)) / len(rows))
         print(f"{args.name}: log p(x) {log_px[0]:.3f} +- {log_px[1]:.3f} "
               f"(k={args.k}, {time.perf_counter() - begin:.0f} s)", flush=True)
@@ -108,13 +118,10 @@ def main(argv=None):
         "samples": epochs * (config.N // config.batch_size) * config.batch_size,
         "train_bound": last["train_bound"], "valid_bound": last["valid_bound"],
         "held_out": {"set": held_name, "rows": len(x_held), "bound": bound, "log_px": log_px[0],
-                     "log_px_stderr": log_px[1], "k": args.k, "seed": 0, "log_px_rows": len(rows)},
-        "sha256": sha256, "bytes": os.path.getsize(file), "machine": machine(),
+                     "log_px_stderr": log_px[1], "k": args.k, "seed": SEED, "log_px_rows": len(rows)},
+        "sha256": sha256, "bytes": os.path.getsize(file + ".new"), "machine": machine(),
     }
     if args.retrain:
-        other, other_config, _ = load_run(args.retrain, args.data)
-        if other_config != config:
-            raise ValueError(f"{args.retrain}: another configuration: {config.differences(other_config)}")
         other_epochs, other_last = final_epoch(args.retrain)
         ours, theirs = get_parameters(vae), get_parameters(other)
         info["retrain"] = {
@@ -124,6 +131,7 @@ def main(argv=None):
             "bound": mean_lower_bound(as_shipped(other, other_config), x_held),
             "max_parameter_difference": float(max(np.max(np.abs(ours[k] - theirs[k])) for k in ours)),
         }
+    os.replace(file + ".new", file)
     with atomic_write(os.path.join(pretrained.FOLDER, f"{args.name}.json"), "w") as f:
         json.dump(info, f, indent=1)
         f.write("\n")

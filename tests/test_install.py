@@ -104,5 +104,7 @@ try:
     pretrained.load("nope")
 except ValueError as e:
     assert "there are: freyface-nz2, mnist-nz2, mnist-nz20" in str(e)
+else:
+    raise SystemExit("pretrained.load('nope') did not refuse")
 print("ok")
 """

@@ -42,21 +42,28 @@ def test_the_latent_plane_is_the_principal_plane():
     # Independently: the eigenvectors of the covariance, largest eigenvalues first.
     values, vectors = np.linalg.eigh(np.cov(mu.T))
     top = vectors[:, ::-1][:, :2]
+    top *= np.sign(top[np.abs(top).argmax(axis=0), [0, 1]])  # the sign rule: largest component positive
     projected = (mu - mu.mean(axis=0)) @ top
-    np.testing.assert_allclose(np.abs(coordinates), np.abs(projected), rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(coordinates, projected, rtol=1e-8, atol=1e-10)
     for name, value in zip(names, values[::-1]):
         assert f"({100 * value / values.sum():.0f}% of the variance)" in name
     two = rng.standard_normal((10, 2))
-    assert latent.latent_plane(two)[0] is not None and np.array_equal(latent.latent_plane(two)[0], two)
+    assert np.array_equal(latent.latent_plane(two)[0], two)
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda v: latent.interpolate(v, [0, 0], [1, 1, 1]), r"n_latent=3\), got \(1, 2\)"),
+    (lambda v: latent.interpolate(v, [0, 0], [1, 1, 1]), r"z_start must be one latent point, 3 finite numbers, got "
+                                                          r"int64 values of shape \(2,\)"),
+    (lambda v: latent.interpolate(v, [0, 0, 0], np.ones((2, 3))), r"z_end must be one latent point.*shape \(2, 3\)"),
+    (lambda v: latent.traverse(v, z=[0, np.inf, 0]), "z must be one latent point"),
+    (lambda v: latent.traverse(v, dims=[1.7]), r"dims must be latent dimensions in \[0, 3\), got \[1.7\]"),
     (lambda v: latent.interpolate(v, [0, 0, 0], [1, 1, 1], steps=1), "steps must be at least 2"),
     (lambda v: latent.traverse(v, dims=[3]), r"dims must be latent dimensions in \[0, 3\)"),
     (lambda v: latent.traverse(v, values=[np.nan]), "values must be finite numbers"),
     (lambda v: latent.latent_plane(np.ones((5, 1))), "mu must be finite latent points"),
     (lambda v: plots.plot_samples(np.ones((4, 100))), r"images of 100 values: give image_shape"),
+    (lambda v: plots.plot_interpolation(np.ones(784)), r"images must be \(steps, D\) or \(lines, steps, D\)"),
+    (lambda v: plots.plot_traversal(np.ones((2, 3, 784)), values=[1, 2]), "sweep 2 dimensions through 3 values"),
 ])
 def test_bad_input_gets_one_line_naming_it(vae, call, message):
     with pytest.raises(ValueError, match=message):
@@ -74,7 +81,7 @@ def test_every_picture_comes_back_as_a_figure_and_is_written_only_when_asked(vae
         "reconstructions": lambda path: plots.plot_reconstructions(images, images[::-1], path=path),
         "manifold": lambda path: plots.plot_manifold(two.decode, path=path, n=4),
         "interpolation": lambda path: plots.plot_interpolation(latent.interpolate(vae, mu[0], mu[1]), path=path),
-        "traversal": lambda path: plots.plot_traversal(latent.traverse(vae), latent.prior_quantiles(9), path=path),
+        "traversal": lambda path: plots.plot_traversal(latent.traverse(vae), path=path, values=latent.prior_quantiles(9)),
         "latent": lambda path: plots.plot_latent(mu, np.arange(50) % 10, path=path),
         "faces": lambda path: plots.plot_samples(np.full((4, 560), 0.5), path=path),
     }
@@ -94,6 +101,11 @@ def test_the_history_axis_counts_whole_epochs():
     ax = plots.plot_history(history).axes[0]
     ticks = [t for t in ax.get_xticks() if 1 <= t <= 3]
     assert ticks and all(float(t).is_integer() for t in ticks)
+
+
+def test_the_latent_scatter_takes_plain_lists():
+    ax = plots.plot_latent([[0.0, 1.0], [2.0, -1.0], [0.5, 0.5]], labels=[1, 2, 3]).axes[0]
+    np.testing.assert_array_equal(ax.collections[0].get_offsets(), [[0.0, 1.0], [2.0, -1.0], [0.5, 0.5]])
 
 
 def test_the_latent_scatter_names_its_axes_and_colours_by_label():

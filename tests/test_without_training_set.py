@@ -110,7 +110,24 @@ def test_load_model_refuses_what_is_not_a_model(tmp_path):
         load_model(tmp_path / "other.npz")
     with pytest.raises(FileNotFoundError, match="no saved parameters"):
         load_model(tmp_path / "absent.npz")
-    assert not os.path.exists(tmp_path / "absent.npz")
+    with pytest.raises(ValueError, match="load_model takes VAE's options .*; not continuous, features"):
+        load_model(tmp_path / "other.npz", features=3, continuous=True)
+
+
+def test_a_run_folder_takes_no_settings(tmp_path):
+    config = RunConfig(dataset="synthetic", continuous=False, N=100, features=12, hu_encoder=8, hu_decoder=8,
+                       n_latent=3, batch_size=20, dtype="float64")
+    train(config.build_model(X), X[:20], 1, str(tmp_path / "run"), config, log=lambda line: None)
+    with pytest.raises(ValueError, match="is a run folder, whose configuration gives every setting: drop activation"):
+        load_model(str(tmp_path / "run"), activation="tanh")
+
+
+def test_training_a_model_without_data_is_refused_before_its_folder_is_made(tmp_path):
+    config = RunConfig(dataset="synthetic", continuous=False, N=100, features=12, hu_encoder=8, hu_decoder=8,
+                       n_latent=3, batch_size=20, dtype="float64")
+    with pytest.raises(ValueError, match="AEVB training: this model has no training set"):
+        train(config.build_model(None), X[:20], 1, str(tmp_path / "run"), config)
+    assert not os.path.exists(tmp_path / "run")
 
 
 def test_build_model_with_data_checks_its_shape():

@@ -10,7 +10,7 @@ the same arrays.
 import numpy as np
 from scipy.stats import norm
 
-from .validation import as_array, check_latent, check_positive_int
+from .validation import as_array, check_positive_int
 
 
 def prior_quantiles(n):
@@ -30,14 +30,19 @@ def interpolate(vae, z_start, z_end, steps=10):
     """
     if check_positive_int("steps", steps) < 2:
         raise ValueError(f"steps must be at least 2 (both ends of the line), got {steps}")
-    start, end = (latent_point(z, vae.n_latent) for z in (z_start, z_end))
+    start, end = latent_point(z_start, vae.n_latent, "z_start"), latent_point(z_end, vae.n_latent, "z_end")
     t = np.linspace(0.0, 1.0, steps)[:, None]
     return vae.decode((1 - t) * start + t * end)
 
 
-def latent_point(z, n_latent):
-    """One latent point, n_latent finite numbers, as a float64 vector."""
-    return check_latent(np.reshape(as_array(z, "z"), (1, -1)), n_latent)[0].astype(np.float64)
+def latent_point(z, n_latent, what="z"):
+    """One latent point, n_latent finite numbers (a vector, or one row), as a float64 vector."""
+    z = as_array(z, what)
+    if z.shape not in ((n_latent,), (1, n_latent)) or not np.issubdtype(z.dtype, np.number) \
+            or not np.all(np.isfinite(z)):
+        raise ValueError(f"{what} must be one latent point, {n_latent} finite numbers, "
+                         f"got {z.dtype} values of shape {z.shape}")
+    return z.reshape(n_latent).astype(np.float64)
 
 
 def traverse(vae, z=None, dims=None, values=None):
@@ -46,11 +51,11 @@ def traverse(vae, z=None, dims=None, values=None):
     Row i decodes z with dimension dims[i] set to each of ``values`` in turn.
     z: the held point (n_latent values; default the prior's mean, 0). dims: the
     dimensions to sweep (default all). values: default ``prior_quantiles(9)``,
-    from -1.53 to 1.53, the middle 89% of the prior's mass.
+    from -1.59 to 1.59: nine points, each the centre of a ninth of the prior's mass.
     """
     z = np.zeros(vae.n_latent) if z is None else latent_point(z, vae.n_latent)
-    dims = list(range(vae.n_latent)) if dims is None else [int(d) for d in np.ravel(dims)]
-    bad = [d for d in dims if not 0 <= d < vae.n_latent]
+    dims = list(range(vae.n_latent)) if dims is None else np.ravel(as_array(dims, "dims")).tolist()
+    bad = [d for d in dims if isinstance(d, bool) or not isinstance(d, int) or not 0 <= d < vae.n_latent]
     if bad or not dims:
         raise ValueError(f"dims must be latent dimensions in [0, {vae.n_latent}), got {bad or 'none'}")
     values = prior_quantiles(9) if values is None else np.ravel(as_array(values, "values"))

@@ -34,7 +34,7 @@ def set_state(vae, state, source="state"):
     ``source`` names the origin in error messages. ``adam/t`` may be absent
     (the original's files): t is then left as it is. A parameters-only state
     (no ``m/`` or ``v/`` entry at all: ``get_parameters``, the pretrained models)
-    sets the parameters and leaves the moments as they are.
+    sets the parameters (and ``adam/t`` if given) and leaves the moments as they are.
     """
     groups = {"params": {}, "m": {}, "v": {}, "adam": {}}
     for key, value in state.items():

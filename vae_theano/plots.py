@@ -127,6 +127,8 @@ def plot_interpolation(images, image_shape=None, path=None, title="Interpolation
     """One row per line through the latent space: images (steps, D) from
     ``latent.interpolate``, or (lines, steps, D) for several lines."""
     images = np.asarray(images)
+    if images.ndim not in (2, 3):
+        raise ValueError(f"images must be (steps, D) or (lines, steps, D), got shape {images.shape}")
     rows = images.reshape(-1, images.shape[-1]) if images.ndim == 3 else images
     steps = images.shape[-2]
     lines = len(rows) // steps
@@ -135,12 +137,18 @@ def plot_interpolation(images, image_shape=None, path=None, title="Interpolation
     return finish(fig, path)
 
 
-def plot_traversal(images, values=None, image_shape=None, path=None, dims=None):
+def plot_traversal(images, image_shape=None, path=None, *, values=None, dims=None):
     """``latent.traverse``'s images (len(dims), len(values), D): one row per latent
-    dimension, swept left to right through ``values`` (labelled below when given)."""
+    dimension, swept left to right through ``values`` (labelled below when given), the
+    rows labelled by ``dims`` (default 0, 1, ...)."""
     images = np.asarray(images)
+    if images.ndim != 3:
+        raise ValueError(f"images must be (dims, values, D), as latent.traverse gives, got shape {images.shape}")
     n_dims, n_values, features = images.shape
     dims = list(range(n_dims)) if dims is None else list(dims)
+    if len(dims) != n_dims or (values is not None and len(values) != n_values):
+        raise ValueError(f"the images sweep {n_dims} dimensions through {n_values} values; got "
+                         f"{len(dims)} dims and {'no' if values is None else len(values)} values")
     fig, ((ax,),) = new_figure((min(0.8 * n_values, 16) + 0.8, 0.8 * n_dims + 0.8))
     shape = image_shape_of(features, image_shape)
     ax.imshow(tile(np.clip(images.reshape(-1, features), 0, 1), shape, n_values),
@@ -161,6 +169,7 @@ def plot_latent(mu, labels=None, path=None, title="Posterior means"):
     """Latent points mu (n, n_latent), for example ``vae.encode_mean(x)[0]``, coloured by
     label (e.g. digit): the points themselves for n_latent = 2, else their projection on
     the two principal directions (``latent.latent_plane``)."""
+    mu = np.asarray(mu)
     coordinates, (x_name, y_name) = latent_plane(mu)
     fig, ((ax,),) = new_figure()
     points = ax.scatter(coordinates[:, 0], coordinates[:, 1], c=labels, cmap="tab10" if labels is not None else None,

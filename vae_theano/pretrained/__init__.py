@@ -29,7 +29,7 @@ from ..runs.config import RunConfig
 FOLDER = os.path.dirname(os.path.abspath(__file__))
 
 
-def list():
+def list():  # noqa: A001 (pretrained.list(), as the README says; the builtin is not used here)
     """The names of the pretrained models, sorted."""
     return sorted(name[:-len(".json")] for name in os.listdir(FOLDER) if name.endswith(".json"))
 
@@ -114,4 +114,3 @@ def render_card(info):
                   f"- parameters: largest difference {retrain['max_parameter_difference']:.3g}",
                   ]
     return "\n".join(lines) + "\n"
-

@@ -10,6 +10,7 @@ temporary file and renamed, so a crash (even ``kill -9``) during a save leaves
 the previous checkpoint whole.
 """
 
+import inspect
 import json
 import os
 import zipfile
@@ -23,6 +24,9 @@ from .config import RunConfig
 
 CHECKPOINT_FILE = "checkpoint.npz"
 FORMAT = 1
+# VAE's keyword-only options that load_model passes on (features and mode it sets itself).
+LOAD_MODEL_SETTINGS = {name for name, p in inspect.signature(VAE).parameters.items()
+                       if p.kind is p.KEYWORD_ONLY} - {"features", "mode"}
 
 
 class CheckpointError(ValueError):
@@ -72,13 +76,17 @@ def load_run(folder, data=None, mode=None):
     path = os.path.join(folder, CHECKPOINT_FILE)
     if not os.path.exists(path):
         raise FileNotFoundError(f"{folder} holds no {CHECKPOINT_FILE}: train into it first")
-    state, meta = load_checkpoint(path)
-    config = saved_config(meta, path)
+    config = saved_config(load_checkpoint(path)[1], path)
     x_train, held_out = config.load_data(data)
-    vae = config.build_model(x_train, mode)
+    return restore(path, config.build_model(x_train, mode)), config, held_out
+
+
+def restore(path, vae):
+    """``vae`` with the parameters, moments and noise state of the checkpoint at ``path``."""
+    state, meta = load_checkpoint(path)
     vae.set_state({k: v for k, v in state.items() if not k.startswith("method/")}, source=path)
     vae.set_rng_state(meta["srng"])
-    return vae, config, held_out
+    return vae
 
 
 def load_model(source, mode=None, **settings):
@@ -90,16 +98,20 @@ def load_model(source, mode=None, **settings):
     noise state), or what ``VAE.load_parameters`` reads: a ``params.npz``, or a folder
     holding one or the original's three pickles. For those, the sizes are read off the
     arrays' shapes and the decoder (Bernoulli or Gaussian) off their names; ``settings``
-    are ``VAE``'s keywords for what the arrays do not record (``activation``,
-    ``bounded_mean``, ``mode``; ``dtype`` defaults to the file's).
+    are ``VAE``'s keyword-only options for what the arrays do not record
+    (``activation``, ``bounded_mean``, ``seed``; ``dtype`` defaults to the file's). A run
+    folder's configuration records everything, and takes no ``settings``.
     """
     path = os.path.join(source, CHECKPOINT_FILE)
     if os.path.isdir(source) and os.path.exists(path):
-        state, meta = load_checkpoint(path)
-        vae = saved_config(meta, path).build_model(None, mode)
-        vae.set_state({k: v for k, v in state.items() if not k.startswith("method/")}, source=path)
-        vae.set_rng_state(meta["srng"])
-        return vae
+        if settings:
+            raise ValueError(f"{source} is a run folder, whose configuration gives every setting: "
+                             f"drop {', '.join(sorted(settings))}")
+        return restore(path, saved_config(load_checkpoint(path)[1], path).build_model(None, mode))
+    unknown = sorted(set(settings) - LOAD_MODEL_SETTINGS)
+    if unknown:
+        raise ValueError(f"load_model takes VAE's options {', '.join(sorted(LOAD_MODEL_SETTINGS))}; "
+                         f"not {', '.join(unknown)}")
     state = read_parameter_files(source)
     shapes = {key.partition("/")[2]: np.shape(value) for key, value in state.items()
               if key.startswith("params/")}

@@ -131,7 +131,7 @@ def draw_pictures(vae, history, x_valid, image_shape, out, labels_valid=None):
         plots.plot_manifold(vae.decode, image_shape, paths["manifold"])
     else:
         del paths["manifold"]
-    if labels_valid is not None:
+    if labels_valid is not None and vae.n_latent >= 2:
         plots.plot_latent(vae.encode_mean(x_valid)[0], labels_valid, paths["latent"])
     else:
         del paths["latent"]

@@ -56,8 +56,9 @@ def train(vae, x_valid, epochs, out, config, *, fresh=False, log=print, method=N
     the same folder fails at once. ``history.csv`` is rewritten from the
     checkpoint, the one source of truth, whenever a run resumes.
     """
+    method = method or AEVB(vae)  # refuses a model without a training set, before the folder is touched
     with exclusive_run_folder(out):
-        return _train(vae, x_valid, epochs, out, config, fresh, log, method or AEVB(vae), checkpoint_every)
+        return _train(vae, x_valid, epochs, out, config, fresh, log, method, checkpoint_every)
 
 
 def _train(vae, x_valid, epochs, out, config, fresh, log, method, checkpoint_every):
