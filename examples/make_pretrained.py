@@ -38,9 +38,7 @@ SEED = 0  # the importance samples of log p(x)
 
 def as_shipped(vae, config):
     """The model as ``pretrained.load`` builds it: no training set, fresh noise from the seed."""
-    shipped = config.build_model(None)
-    shipped.set_state(get_parameters(vae))
-    return shipped
+    return pretrained.build(config.to_dict(), get_parameters(vae))
 
 
 def machine():

@@ -18,6 +18,12 @@ from vae_theano.runs.training import train
 X = np.random.RandomState(0).uniform(size=(100, 12))
 
 
+def synthetic_config(continuous=False, n_latent=3, **settings):
+    """The RunConfig of a run on X: 100 rows of 12 values, 8 hidden units, batches of 20."""
+    return RunConfig(dataset="synthetic", continuous=continuous, N=100, features=12, hu_encoder=8, hu_decoder=8,
+                     n_latent=n_latent, batch_size=20, dtype="float64", **settings)
+
+
 def trained(**settings):
     vae = VAE(False, 8, 8, 3, X, batch_size=20, dtype="float64", **settings)
     vae.update_batches(np.arange(5), 1)
@@ -93,8 +99,7 @@ def test_a_parameters_only_state_leaves_the_moments_alone():
 
 
 def test_load_model_rebuilds_a_run_folder_without_its_data(tmp_path, monkeypatch):
-    config = RunConfig(dataset="synthetic", continuous=True, N=100, features=12, hu_encoder=8, hu_decoder=8,
-                       n_latent=2, batch_size=20, dtype="float64", bounded_mean=True, activation="tanh")
+    config = synthetic_config(continuous=True, n_latent=2, bounded_mean=True, activation="tanh")
     vae = config.build_model(X)
     train(vae, X[:20], 2, str(tmp_path / "run"), config, log=lambda line: None)
     monkeypatch.setenv("VAE_THEANO_DATA", str(tmp_path / "nowhere"))  # no data set anywhere
@@ -115,24 +120,21 @@ def test_load_model_refuses_what_is_not_a_model(tmp_path):
 
 
 def test_a_run_folder_takes_no_settings(tmp_path):
-    config = RunConfig(dataset="synthetic", continuous=False, N=100, features=12, hu_encoder=8, hu_decoder=8,
-                       n_latent=3, batch_size=20, dtype="float64")
+    config = synthetic_config()
     train(config.build_model(X), X[:20], 1, str(tmp_path / "run"), config, log=lambda line: None)
     with pytest.raises(ValueError, match="is a run folder, whose configuration gives every setting: drop activation"):
         load_model(str(tmp_path / "run"), activation="tanh")
 
 
 def test_training_a_model_without_data_is_refused_before_its_folder_is_made(tmp_path):
-    config = RunConfig(dataset="synthetic", continuous=False, N=100, features=12, hu_encoder=8, hu_decoder=8,
-                       n_latent=3, batch_size=20, dtype="float64")
+    config = synthetic_config()
     with pytest.raises(ValueError, match="AEVB training: this model has no training set"):
         train(config.build_model(None), X[:20], 1, str(tmp_path / "run"), config)
     assert not os.path.exists(tmp_path / "run")
 
 
 def test_build_model_with_data_checks_its_shape():
-    config = RunConfig(dataset="synthetic", continuous=True, N=100, features=12, hu_encoder=8, hu_decoder=8,
-                       n_latent=2, batch_size=20, dtype="float64")
+    config = synthetic_config(continuous=True, n_latent=2)
     assert config.build_model(X).x_train is not None
     with pytest.raises(ValueError, match="the data given has shape"):
         config.build_model(X[:50])

@@ -151,15 +151,14 @@ def plot_traversal(images, image_shape=None, path=None, *, values=None, dims=Non
                          f"{len(dims)} dims and {'no' if values is None else len(values)} values")
     fig, ((ax,),) = new_figure((min(0.8 * n_values, 16) + 0.8, 0.8 * n_dims + 0.8))
     shape = image_shape_of(features, image_shape)
-    ax.imshow(tile(np.clip(images.reshape(-1, features), 0, 1), shape, n_values),
-              cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    _show(ax, images.reshape(-1, features), shape, n_values, "Each row sweeps one latent dimension, the others held")
+    ax.axis("on")  # for the labels of the rows and columns
     ax.set_yticks([(i + 0.5) * shape[0] for i in range(n_dims)], [f"$z_{{{d + 1}}}$" for d in dims])
     if values is not None:
         ax.set_xticks([(j + 0.5) * shape[1] for j in range(n_values)], [f"{v:.2g}" for v in values])
     else:
         ax.set_xticks([])
     ax.tick_params(length=0)
-    ax.set_title("Each row sweeps one latent dimension, the others held")
     for side in ax.spines.values():
         side.set_visible(False)
     return finish(fig, path)

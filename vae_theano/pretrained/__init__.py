@@ -58,9 +58,16 @@ def load(name, mode=None):
     if digest != info["sha256"]:
         raise ValueError(f"{file}: SHA-256 {digest} differs from its card's {info['sha256']}: "
                          f"the file is damaged; reinstall the package")
-    vae = RunConfig.from_saved(info["config"]).build_model(None, mode)
     with np.load(file, allow_pickle=False) as arrays:
-        vae.set_state({key: arrays[key] for key in arrays.files}, source=file)
+        return build(info["config"], {key: arrays[key] for key in arrays.files}, mode, source=file)
+
+
+def build(config, parameters, mode=None, source="parameters"):
+    """The model a card describes: ``config`` (a saved ``RunConfig``) built without a
+    training set, fresh noise from its seed, with ``parameters`` ({"params/W_xh": array,
+    ...}). What ``load`` returns, and what ``examples/make_pretrained.py`` measures."""
+    vae = RunConfig.from_saved(config).build_model(None, mode)
+    vae.set_state(parameters, source=source)
     return vae
 
 

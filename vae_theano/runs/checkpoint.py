@@ -76,14 +76,15 @@ def load_run(folder, data=None, mode=None):
     path = os.path.join(folder, CHECKPOINT_FILE)
     if not os.path.exists(path):
         raise FileNotFoundError(f"{folder} holds no {CHECKPOINT_FILE}: train into it first")
-    config = saved_config(load_checkpoint(path)[1], path)
-    x_train, held_out = config.load_data(data)
-    return restore(path, config.build_model(x_train, mode)), config, held_out
-
-
-def restore(path, vae):
-    """``vae`` with the parameters, moments and noise state of the checkpoint at ``path``."""
     state, meta = load_checkpoint(path)
+    config = saved_config(meta, path)
+    x_train, held_out = config.load_data(data)
+    return restore(config.build_model(x_train, mode), state, meta, path), config, held_out
+
+
+def restore(vae, state, meta, path):
+    """``vae`` with the parameters, moments and noise state of the checkpoint (state, meta)
+    read from ``path``."""
     vae.set_state({k: v for k, v in state.items() if not k.startswith("method/")}, source=path)
     vae.set_rng_state(meta["srng"])
     return vae
@@ -107,7 +108,8 @@ def load_model(source, mode=None, **settings):
         if settings:
             raise ValueError(f"{source} is a run folder, whose configuration gives every setting: "
                              f"drop {', '.join(sorted(settings))}")
-        return restore(path, saved_config(load_checkpoint(path)[1], path).build_model(None, mode))
+        state, meta = load_checkpoint(path)
+        return restore(saved_config(meta, path).build_model(None, mode), state, meta, path)
     unknown = sorted(set(settings) - LOAD_MODEL_SETTINGS)
     if unknown:
         raise ValueError(f"load_model takes VAE's options {', '.join(sorted(LOAD_MODEL_SETTINGS))}; "
