@@ -13,7 +13,7 @@ PACKAGE = os.path.dirname(vae_theano.__file__)
 
 # Top to bottom; a module may import from its own part and from the parts below it.
 LAYERS = [
-    ["paper", "pretrained"],
+    ["paper", "pretrained", "explorer"],
     ["runs"],
     ["vae", "__init__"],
     ["backends", "datasets", "plots", "latent", "evaluate", "persistence"],

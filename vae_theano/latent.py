@@ -67,22 +67,39 @@ def traverse(vae, z=None, dims=None, values=None):
     return vae.decode(points.reshape(-1, vae.n_latent)).reshape(len(dims), len(values), -1)
 
 
+def principal_axes(mu):
+    """The principal directions of latent points mu (n, n_latent), n >= 2: (mean
+    (n_latent,), directions (m, n_latent), scales (m,)), m = min(n, n_latent).
+
+    directions' rows are the right singular vectors of mu - mean, largest variance
+    first, each signed so that its largest component is positive; scales are the
+    points' standard deviations along them. The rows are orthonormal, so for
+    n >= n_latent they are a basis: z = mean + c @ directions for coefficients c,
+    and c = (z - mean) @ directions.T.
+    """
+    mu = np.asarray(mu, dtype=np.float64)
+    if mu.ndim != 2 or len(mu) < 2 or mu.shape[1] < 2 or not np.all(np.isfinite(mu)):
+        raise ValueError(f"mu must be finite latent points (n >= 2, n_latent >= 2), got shape {mu.shape}")
+    mean = mu.mean(axis=0)
+    _, singular, directions = np.linalg.svd(mu - mean, full_matrices=False)
+    directions = directions * np.sign(directions[np.arange(len(directions)),
+                                                 np.abs(directions).argmax(axis=1)])[:, None]
+    return mean, directions, singular / np.sqrt(len(mu))
+
+
 def latent_plane(mu):
     """2-D coordinates of latent points mu (n, n_latent) -> (coordinates (n, 2), axis names).
 
     For n_latent = 2 the points themselves. Otherwise their projections on the two
-    principal directions of the centred points (the first two right singular
-    vectors of mu - mean(mu)), each direction's sign chosen so that its largest
-    component is positive; the names give each direction's share of the variance.
+    principal directions of the centred points (``principal_axes``); the names give
+    each direction's share of the variance.
     """
     mu = np.asarray(mu, dtype=np.float64)
     if mu.ndim != 2 or len(mu) < 2 or mu.shape[1] < 2 or not np.all(np.isfinite(mu)):
         raise ValueError(f"mu must be finite latent points (n >= 2, n_latent >= 2), got shape {mu.shape}")
     if mu.shape[1] == 2:
         return mu, ("$z_1$", "$z_2$")
-    centred = mu - mu.mean(axis=0)
-    _, singular, directions = np.linalg.svd(centred, full_matrices=False)
-    directions = directions[:2] * np.sign(directions[:2][np.arange(2), np.abs(directions[:2]).argmax(axis=1)])[:, None]
-    share = singular[:2] ** 2 / np.sum(singular ** 2)
-    return centred @ directions.T, tuple(f"principal direction {i + 1} ({100 * s:.0f}% of the variance)"
-                                         for i, s in enumerate(share))
+    mean, directions, scales = principal_axes(mu)
+    share = scales[:2] ** 2 / np.sum(scales ** 2)
+    return (mu - mean) @ directions[:2].T, tuple(f"principal direction {i + 1} ({100 * s:.0f}% of the variance)"
+                                                 for i, s in enumerate(share))

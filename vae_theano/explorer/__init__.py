@@ -1,0 +1,132 @@
+"""The latent space in a browser: one self-contained HTML page that decodes where you
+point and encodes what you draw.
+
+    from vae_theano import explorer, pretrained
+    explorer.write_page(pretrained.load("mnist-nz2"), "explorer.html", title="mnist-nz2")
+
+``examples/explore.py`` writes it from a run folder, a ``params.npz`` or a
+pretrained model's name, with the held-out set's posterior means drawn on it.
+
+The page is ``page.html`` with ``page.css``, ``page.js`` and the model (a JSON
+object) written into it: the parameters that encoding and decoding need, base64
+of their little-endian float32 (or float64) bytes, and optionally latent points,
+their labels, the principal axes of those points and a few example images. It
+fetches nothing (its Content-Security-Policy allows no connection at all), so it
+works offline, opened from disk. ``page.js`` does the model's maths in JavaScript
+(doubles, from the stored weights) and exposes it as ``window.vae = {nLatent,
+features, imageShape, decode(z), encode(x)}``; ``tests/test_explorer.py`` checks
+it against ``vae.decode`` and ``vae.encode_mean`` in headless Chromium.
+"""
+
+import base64
+import html
+import json
+import os
+import re
+
+import numpy as np
+
+from ..files.atomic import atomic_write
+from ..latent import principal_axes
+from ..plots import image_shape_of
+
+FOLDER = os.path.dirname(os.path.abspath(__file__))
+DECODER_MEAN = {False: ("W_hx", "b_hx"), True: ("W_hxmu", "b_hxmu")}  # by ``continuous``
+PAGE_PARAMS = ("W_xh", "b_xh", "W_hmu", "b_hmu", "W_hsigma", "b_hsigma", "W_zh", "b_zh")  # + the mean's
+MODEL_TAG = '<script id="model" type="application/json">'  # page.html's; read_model finds the model by it
+MAX_POINTS = 5000  # latent points drawn on the pad: enough to see the clusters, light enough to draw
+
+
+def write_page(vae, path, *, title, image_shape=None, points=None, labels=None, examples=None,
+               description=""):
+    """Write the explorer page of model ``vae`` to ``path`` (atomically); returns its size in bytes.
+
+    vae: a ``VAE`` (trained or not; its training set is not used). title: the page's
+    heading, e.g. the model's name. image_shape: (height, width) of one image (default:
+    the data set with ``vae.features`` values, ``plots.image_shape_of``). points: latent
+    points (n, n_latent) drawn on the pad, e.g. the held-out set's posterior means
+    (``vae.encode_mean(x)[0]``), at most ``MAX_POINTS``; for n_latent > 2 their principal
+    axes (``latent.principal_axes``, needs n >= n_latent) give the pad's plane and the
+    sliders' second mode. labels: n integers 0-9 colouring the points (e.g. the
+    digits). examples: images (m, D) in [0, 1] to encode with one click. description:
+    a line under the title.
+    """
+    shape = image_shape_of(vae.features, image_shape)
+    model = {
+        "title": str(title), "description": str(description),
+        "nLatent": vae.n_latent, "features": vae.features, "imageShape": list(shape),
+        "continuous": vae.continuous, "boundedMean": vae.bounded_mean, "activation": vae.activation,
+        "params": {name: encode_array(vae.params[name].get_value())
+                   for name in PAGE_PARAMS + DECODER_MEAN[vae.continuous]},
+        "points": None, "labels": None, "principal": None, "examples": None,
+    }
+    if points is not None:
+        points = np.asarray(points, dtype=np.float64)
+        if points.ndim != 2 or points.shape[1] != vae.n_latent or not 1 <= len(points) <= MAX_POINTS \
+                or not np.all(np.isfinite(points)):
+            raise ValueError(f"points must be 1 to {MAX_POINTS} finite latent points, shape (n, {vae.n_latent}), "
+                             f"got shape {points.shape}")
+        if vae.n_latent > 2:
+            if len(points) < vae.n_latent:
+                raise ValueError(f"the principal axes of {vae.n_latent}-D points need at least "
+                                 f"{vae.n_latent} of them, got {len(points)}")
+            mean, directions, scales = principal_axes(points)
+            model["principal"] = {"mean": mean.tolist(), "directions": directions.tolist(),
+                                  "scales": scales.tolist()}
+        model["points"] = encode_array(points.astype(np.float32))
+        if labels is not None:
+            labels = np.asarray(labels)
+            if labels.shape != (len(points),) or not np.issubdtype(labels.dtype, np.integer) \
+                    or labels.min() < 0 or labels.max() > 9:
+                raise ValueError(f"labels must be {len(points)} integers 0-9, one per point, "
+                                 f"got {labels.dtype} values of shape {labels.shape}")
+            model["labels"] = labels.astype(int).tolist()
+    elif labels is not None:
+        raise ValueError("labels colour the points: give points too")
+    if examples is not None:
+        examples = np.asarray(examples)
+        if examples.ndim != 2 or examples.shape[1] != vae.features or not len(examples) \
+                or not np.issubdtype(examples.dtype, np.number) or not np.all((examples >= 0) & (examples <= 1)):
+            raise ValueError(f"examples must be images (m, {vae.features}) with values in [0, 1], "
+                             f"got {examples.dtype} values of shape {examples.shape}")
+        model["examples"] = encode_array(examples.astype(vae.dtype))
+    page = render(model)
+    with atomic_write(path, "w") as f:
+        f.write(page)
+    return len(page.encode())
+
+
+def encode_array(array):
+    """{"dtype", "shape", "data"}: ``array`` as base64 of its little-endian bytes, row-major."""
+    array = np.asarray(array)
+    dtype = array.dtype.newbyteorder("<")
+    if dtype.kind != "f" or dtype.itemsize not in (4, 8):
+        raise ValueError(f"the page stores float32 or float64 arrays, not {array.dtype}")
+    return {"dtype": f"float{8 * dtype.itemsize}", "shape": list(array.shape),
+            "data": base64.b64encode(np.ascontiguousarray(array, dtype=dtype).tobytes()).decode("ascii")}
+
+
+def decode_array(stored):
+    """The array that ``encode_array`` stored: what the page reads, read back in Python."""
+    dtype = np.dtype(stored["dtype"]).newbyteorder("<")
+    return np.frombuffer(base64.b64decode(stored["data"]), dtype=dtype).reshape(stored["shape"])
+
+
+def render(model):
+    """The page's HTML: ``page.html`` with its style, its script and ``model`` (a dict) filled in."""
+    parts = {}
+    for name in ("page.html", "page.css", "page.js"):
+        with open(os.path.join(FOLDER, name), encoding="utf-8") as f:
+            parts[name] = f.read()
+    # "<" only occurs inside JSON strings, where \u003c reads the same: nothing in the
+    # data can end its <script> element or open a comment there.
+    data = json.dumps(model, separators=(",", ":")).replace("<", "\\u003c")
+    values = {"TITLE": html.escape(model["title"]), "STYLE": parts["page.css"], "MODEL": data,
+              "SCRIPT": parts["page.js"]}
+    return re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], parts["page.html"])
+
+
+def read_model(page):
+    """The model (a dict) written into a page's HTML text: for tests and tools."""
+    start = page.index(MODEL_TAG) + len(MODEL_TAG)
+    return json.loads(page[start:page.index("</script>", start)])
