@@ -51,6 +51,21 @@ def test_the_latent_plane_is_the_principal_plane():
     assert np.array_equal(latent.latent_plane(two)[0], two)
 
 
+def test_the_principal_axes_are_a_basis_with_the_points_spread():
+    rng = np.random.default_rng(1)
+    mu = rng.standard_normal((400, 4)) @ rng.standard_normal((4, 4)) + 2.0
+    mean, directions, scales = latent.principal_axes(mu)
+    np.testing.assert_allclose(directions @ directions.T, np.eye(4), atol=1e-12)
+    coefficients = (mu - mean) @ directions.T
+    np.testing.assert_allclose(mean + coefficients @ directions, mu, atol=1e-12)  # z = mean + c directions
+    # Independently: the standard deviations along each direction, largest first.
+    np.testing.assert_allclose(scales, coefficients.std(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(np.sort(scales ** 2)[::-1], np.linalg.eigvalsh(np.cov(mu.T, bias=True))[::-1],
+                               rtol=1e-10)
+    assert np.all(np.diff(scales) <= 0)
+    assert latent.principal_axes(mu[:3])[1].shape == (3, 4)  # fewer points than dimensions: fewer directions
+
+
 @pytest.mark.parametrize("call, message", [
     (lambda v: latent.interpolate(v, [0, 0], [1, 1, 1]), r"z_start must be one latent point, 3 finite numbers, got "
                                                           r"int64 values of shape \(2,\)"),
