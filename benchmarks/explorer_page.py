@@ -4,15 +4,16 @@ long a decode and a whole pointer move take there, against ``vae.decode`` of one
     python benchmarks/explorer_page.py                       # the three pretrained models
     python benchmarks/explorer_page.py --rounds 9 --calls 2000
 
-For each pretrained model: the page's size (``explore.py`` defaults: 2000 held-out
-points and 16 examples where the data set is found, else none); the largest
-relative difference between the page's ``vae.decode`` on 50 random z (N(0, 1.5^2))
-and Python's, and between its ``vae.encode`` on 50 held-out images (random ones
-without the data) and ``vae.encode_mean``; milliseconds per decode in the page
-(``--calls`` calls, median of ``--rounds``), per pointer move on the pad (a
-pointermove event: a decode, the big image, the pad redrawn), and per Python
-``vae.decode`` of one row (the C backend, the same rounds); and the ratio
-page / Python. Chromium runs in its own processes, Python's BLAS in this one.
+For each pretrained model: the page's size (``explore.py``'s defaults: 2000 held-out
+points and 16 examples; without the data set, 2000 draws from the prior as the dots
+and no examples); the largest differences between the page's ``vae.decode`` on 50
+random z (N(0, 1.5^2)) and Python's, and between its ``vae.encode`` on 50 held-out
+images (random ones without the data) and ``vae.encode_mean``, each also against a
+float64 NumPy referee; milliseconds per decode in the page (``--calls`` calls,
+median of ``--rounds``), per pointer move on the pad (a pointermove event: a
+decode, the big image, the pad redrawn), and per Python ``vae.decode`` of one row
+(the C backend, the same rounds); and the ratio page / Python. Chromium runs in its
+own processes, Python's BLAS in this one.
 """
 
 import argparse
@@ -28,6 +29,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples"))
 import explore  # noqa: E402
 from vae_theano import explorer, pretrained  # noqa: E402
+from vae_theano.datasets import DatasetError  # noqa: E402
 from vae_theano.explorer import browser  # noqa: E402
 
 TIME_DECODE = """([calls, z]) => {
@@ -78,17 +80,18 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as folder, browser.chromium() as chromium:
         for name in pretrained.list():
             out = os.path.join(folder, f"{name}.html")
+            vae = pretrained.load(name)
+            rng = np.random.default_rng(0)
             try:
                 explore.main([name, "--out", out] + (["--data", args.data] if args.data else []))
-                x = explorer.decode_array(explorer.read_model(open(out).read())["examples"])
-            except (OSError, ValueError):  # no data set here: a page without points, random images
-                explore.main([name, "--out", out, "--points", "0", "--examples", "0"])
-                x = None
-            vae = pretrained.load(name)
+                with open(out, encoding="utf-8") as f:
+                    x = np.resize(explorer.decode_array(explorer.read_model(f.read())["examples"]), (50, vae.features))
+            except (OSError, DatasetError) as e:  # no data set here: draws from the prior as dots, random images
+                print(f"{name}: {e}; the page gets 2000 draws from the prior as its dots, and random images")
+                explorer.write_page(vae, out, title=name, points=rng.standard_normal((2000, vae.n_latent)))
+                x = rng.uniform(size=(50, vae.features)).astype(vae.dtype)
             page, problems = browser.open_page(chromium, out)
-            rng = np.random.default_rng(0)
             z = rng.standard_normal((50, vae.n_latent)) * 1.5
-            x = rng.uniform(size=(50, vae.features)).astype(vae.dtype) if x is None else np.resize(x, (50, vae.features))
             decoded = page.evaluate("zs => zs.map(z => vae.decode(z))", z.tolist())
             encoded = page.evaluate("xs => xs.map(x => vae.encode(x))", x.tolist())
             mu, log_sigma = vae.encode_mean(x)
@@ -120,8 +123,10 @@ def main(argv=None):
           "| Python float32 vs float64: decode / encode |")
     print("|---|---|---|---|---|---|---|")
     for name, size, da, dd, de, pd, pe, fd, fe, *_ in rows:
-        print(f"| {name} | {size:,} | {da:.1e} | {dd:.1e} | {de:.1e} | {pd:.1e} / {pe:.1e} | {fd:.1e} / {fe:.1e} |")
-    print("\n| model | decode in the page (ms) | pointer move on the pad (ms) | vae.decode, one row (ms) | page / Python |")
+        print(f"| {name} | {size:,} | {da:.1e} | {dd:.1e} | {de:.1e} | {pd:.1e} / {pe:.1e} "
+              f"| {fd:.1e} / {fe:.1e} |")
+    print("\n| model | decode in the page (ms) | pointer move on the pad (ms) | vae.decode, one row (ms) "
+          "| page / Python |")
     print("|---|---|---|---|---|")
     for name, *_, page_ms, pointer_ms, python_ms, ratio in rows:
         print(f"| {name} | {page_ms:.3f} | {pointer_ms:.2f} | {python_ms:.3f} | {ratio:.2f}x |")

@@ -19,6 +19,7 @@ they need the data set (found as the loaders find it, or --data). With
 
 import argparse
 import os
+import pathlib
 import webbrowser
 
 from vae_theano import explorer, pretrained
@@ -30,27 +31,33 @@ from vae_theano.runs.config import RunConfig, load_dataset
 from vae_theano.vae import ACTIVATIONS
 
 
-def open_model(source, dataset=None, activation="relu", bounded_mean=False):
-    """(vae, dataset, config or None, title, description) of a pretrained model's name, a
-    run folder or a parameter file."""
+def open_model(source, **settings):
+    """(vae, dataset or None, config or None, title, description) of a pretrained model's
+    name, a run folder or a parameter file. ``settings`` (dataset, activation,
+    bounded_mean) are a parameter file's; the other two record theirs, and refuse them."""
+    given = sorted(f"--{key.replace('_', '-')}" for key, value in settings.items() if value not in (None, False))
+    recorded = source in pretrained.list() or os.path.isfile(os.path.join(source, CHECKPOINT_FILE))
+    if recorded and given:
+        raise ValueError(f"{source} records its settings: drop {', '.join(given)} (they are for a parameter file)")
     if source in pretrained.list():
         info = pretrained.card(source)
         return (pretrained.load(source), info["config"]["dataset"], RunConfig.from_saved(info["config"]),
                 source, info["description"])
     path = os.path.join(source, CHECKPOINT_FILE)
+    title = os.path.basename(os.path.normpath(source))
     if os.path.isfile(path):
         state, meta = load_checkpoint(path)
         config = saved_config(meta, path)
         vae = restore(config.build_model(None), state, meta, path)
-        return vae, config.dataset, config, os.path.basename(os.path.normpath(source)), describe(vae, config)
+        return vae, config.dataset, config, title, describe(vae, config)
     if not os.path.exists(source):
         raise FileNotFoundError(f"{source}: no such file or folder, and no pretrained model of that name "
                                 f"(there are: {', '.join(pretrained.list())})")
-    vae = load_model(source, activation=activation, bounded_mean=bounded_mean)
-    if dataset is None:
-        known = [name for name, (h, w) in IMAGE_SHAPES.items() if h * w == vae.features]
-        dataset = known[0] if known else None
-    return vae, dataset, None, os.path.basename(os.path.normpath(source)), describe(vae, None)
+    vae = load_model(source, activation=settings.get("activation") or "relu",
+                     bounded_mean=bool(settings.get("bounded_mean")))
+    dataset = settings.get("dataset") or next(
+        (name for name, (h, w) in IMAGE_SHAPES.items() if h * w == vae.features), None)
+    return vae, dataset, None, title, describe(vae, None)
 
 
 def describe(vae, config):
@@ -85,16 +92,19 @@ def main(argv=None):
                                   f"(holds {CHECKPOINT_FILE}), or a params.npz / a folder of the original's pickles")
     p.add_argument("--out", default="explorer.html", help="the page to write (default: %(default)s)")
     p.add_argument("--points", type=int, default=2000,
-                   help=f"held-out posterior means drawn on the pad, at most {explorer.MAX_POINTS} (default: %(default)s)")
-    p.add_argument("--examples", type=int, default=16, help="held-out images to click and encode (default: %(default)s)")
+                   help=f"held-out posterior means drawn on the pad, at most {explorer.MAX_POINTS} "
+                        f"(default: %(default)s)")
+    p.add_argument("--examples", type=int, default=16,
+                   help=f"held-out images to click and encode, at most {explorer.MAX_EXAMPLES} (default: %(default)s)")
     p.add_argument("--data", default=None, help="data file or folder (default: as the loaders search)")
     p.add_argument("--dataset", choices=sorted(IMAGE_SHAPES), default=None,
                    help="a parameter file's data set, for its image shape and held-out set "
                         "(default: the one with as many pixels)")
     p.add_argument("--image-shape", type=int, nargs=2, metavar=("HEIGHT", "WIDTH"), default=None,
                    help="a parameter file's image shape (default: its data set's)")
-    p.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu",
-                   help="a parameter file's hidden units (a run folder's and a pretrained model's are recorded)")
+    p.add_argument("--activation", choices=sorted(ACTIVATIONS), default=None,
+                   help="a parameter file's hidden units (default: relu; a run folder and a pretrained "
+                        "model record theirs)")
     p.add_argument("--bounded-mean", action="store_true",
                    help="a parameter file's Gaussian decoder has a sigmoid mean (the paper's Frey Face model)")
     p.add_argument("--open", action="store_true", help="open the page in the default browser")
@@ -104,27 +114,24 @@ def main(argv=None):
     p.add_argument("--chromium", metavar="PATH", default=None,
                    help=f"the Chromium for --screenshot (default: ${browser.CHROMIUM_ENV}, else chromium on PATH)")
     args = p.parse_args(argv)
-    if not 0 <= args.points <= explorer.MAX_POINTS or args.examples < 0:
-        p.error(f"--points must be in [0, {explorer.MAX_POINTS}] and --examples at least 0")
+    if not 0 <= args.points <= explorer.MAX_POINTS or not 0 <= args.examples <= explorer.MAX_EXAMPLES:
+        p.error(f"--points must be in [0, {explorer.MAX_POINTS}] and --examples in [0, {explorer.MAX_EXAMPLES}]")
 
-    vae, dataset, config, title, description = open_model(args.source, args.dataset, args.activation,
-                                                          args.bounded_mean)
+    vae, dataset, config, title, description = open_model(
+        args.source, dataset=args.dataset, activation=args.activation, bounded_mean=args.bounded_mean)
     image_shape = args.image_shape or (IMAGE_SHAPES.get(dataset) if dataset else None)
     points = labels = examples = None
     if args.points or args.examples:
         if dataset is None:
-            raise ValueError(f"{vae.features} pixels are no known data set's: give --dataset, or --points 0 --examples 0")
-        if config is not None:
-            _, (x_held, held_name) = config.load_data(args.data)
-        else:
-            _, (x_held, held_name) = load_dataset(dataset, args.data)
+            p.error(f"{vae.features} pixels are no known data set's: give --dataset, or --points 0 --examples 0")
+        # The rows the model is evaluated on: MNIST's test images, Frey Face's held-out faces.
+        _, (x_held, _) = config.load_data(args.data) if config else load_dataset(dataset, args.data)
         if args.points:
             points = vae.encode_mean(x_held[:args.points])[0]
-            if dataset == "mnist":
+            if dataset == "mnist":  # the digits, to colour the dots (load_dataset gives the images alone)
                 labels = load_mnist(args.data)[2][1][:args.points]
-            description += f" Dots: {len(points)} images of its {held_name} set."
         if args.examples:
-            examples = x_held[-args.examples:]  # other rows than the dots'
+            examples = x_held[-args.examples:]  # the last rows: not among the dots where the set has more
     size = explorer.write_page(vae, args.out, title=title, image_shape=image_shape, points=points, labels=labels,
                                examples=examples, description=description)
     print(f"wrote {args.out} ({size / 2 ** 20:.1f} MiB): open it in a browser")
@@ -132,7 +139,7 @@ def main(argv=None):
         browser.screenshot(args.out, args.screenshot, args.chromium, actions=demonstrate)
         print(f"wrote {args.screenshot}")
     if args.open:
-        webbrowser.open("file://" + os.path.abspath(args.out))
+        webbrowser.open(pathlib.Path(args.out).resolve().as_uri())
     return args.out
 
 

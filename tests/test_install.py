@@ -1,6 +1,6 @@
 """A plain install: the built wheel in a fresh virtual environment, run from another folder
 with an empty HOME, writes nothing into site-packages and caches data sets per user; its
-pretrained models work with no data set on the machine and no network."""
+pretrained models (and the explorer page of one) work with no data set on the machine and no network."""
 
 import hashlib
 import os
@@ -74,7 +74,7 @@ def test_the_wheel_installs_and_downloads_into_the_users_cache(tmp_path, server)
                             text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["freyface-nz2,mnist-nz2,mnist-nz20", "ok"]
-    assert os.listdir(elsewhere) == ["scatter.png"]
+    assert sorted(os.listdir(elsewhere)) == ["page.html", "scatter.png"]
 
 
 PLAY = """
@@ -97,6 +97,9 @@ grid = latent.traverse(vae, mu[0], dims=[0, 5])
 assert line.shape == (7, 784) and grid.shape == (2, 9, 784)
 plots.plot_interpolation(line), plots.plot_traversal(grid)
 plots.plot_latent(mu, np.arange(20) % 10, path="scatter.png")
+from vae_theano import explorer  # the explorer page's template comes with the package
+size = explorer.write_page(vae, "page.html", title="mnist-nz20", examples=x)
+assert size > 3_000_000 and "window.vae = " in open("page.html", encoding="utf-8").read()
 faces = pretrained.load("freyface-nz2")
 plots.plot_manifold(faces.decode, n=5)
 assert np.isfinite(faces.log_likelihood(faces.sample(3, seed=1), k=10)).all()

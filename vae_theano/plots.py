@@ -43,6 +43,8 @@ def image_shape_of(features, image_shape=None):
     """(height, width) of an image of ``features`` values: ``image_shape`` when given,
     else the shape of the known data set with that many values."""
     if image_shape is not None:
+        if len(image_shape) != 2 or not all(isinstance(n, (int, np.integer)) and n > 0 for n in image_shape):
+            raise ValueError(f"image_shape must be (height, width), two positive whole numbers, got {image_shape!r}")
         if int(np.prod(image_shape)) != features:
             raise ValueError(f"image_shape {tuple(image_shape)} holds {int(np.prod(image_shape))} values, "
                              f"the images have {features}")

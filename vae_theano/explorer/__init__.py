@@ -32,68 +32,104 @@ from ..plots import image_shape_of
 
 FOLDER = os.path.dirname(os.path.abspath(__file__))
 DECODER_MEAN = {False: ("W_hx", "b_hx"), True: ("W_hxmu", "b_hxmu")}  # by ``continuous``
+PAGE_ACTIVATIONS = ("relu", "tanh")  # the hidden units page.js knows
 PAGE_PARAMS = ("W_xh", "b_xh", "W_hmu", "b_hmu", "W_hsigma", "b_hsigma", "W_zh", "b_zh")  # + the mean's
 MODEL_TAG = '<script id="model" type="application/json">'  # page.html's; read_model finds the model by it
 MAX_POINTS = 5000  # latent points drawn on the pad: enough to see the clusters, light enough to draw
+MAX_EXAMPLES = 100  # images to click: a strip, not a data set
 
 
 def write_page(vae, path, *, title, image_shape=None, points=None, labels=None, examples=None,
                description=""):
-    """Write the explorer page of model ``vae`` to ``path`` (atomically); returns its size in bytes.
+    """Write the explorer page of model ``vae`` to ``path`` (atomically, UTF-8); returns its
+    size in bytes. Every argument is checked before anything is written.
 
     vae: a ``VAE`` (trained or not; its training set is not used). title: the page's
     heading, e.g. the model's name. image_shape: (height, width) of one image (default:
     the data set with ``vae.features`` values, ``plots.image_shape_of``). points: latent
     points (n, n_latent) drawn on the pad, e.g. the held-out set's posterior means
     (``vae.encode_mean(x)[0]``), at most ``MAX_POINTS``; for n_latent > 2 their principal
-    axes (``latent.principal_axes``, needs n >= n_latent) give the pad's plane and the
-    sliders' second mode. labels: n integers 0-9 colouring the points (e.g. the
-    digits). examples: images (m, D) in [0, 1] to encode with one click. description:
-    a line under the title.
+    axes (``latent.principal_axes``; they need n > n_latent points that spread in every
+    direction) give the pad's plane and the sliders' second mode. labels: n integers 0-9
+    colouring the points (e.g. the digits). examples: at most ``MAX_EXAMPLES`` images
+    (m, D) in [0, 1] to encode with one click. description: a line under the title.
     """
     shape = image_shape_of(vae.features, image_shape)
+    if vae.activation not in PAGE_ACTIVATIONS:
+        raise ValueError(f"the page runs {' and '.join(PAGE_ACTIVATIONS)} units, not {vae.activation!r}")
+    mean_layer = DECODER_MEAN[vae.continuous]
+    params = {name: vae.params[name].get_value() for name in PAGE_PARAMS + mean_layer}
+    broken = [name for name, value in params.items() if not np.all(np.isfinite(value))]
+    if broken:
+        raise ValueError(f"the model's {', '.join(broken)} hold NaN or infinite values: a diverged model")
     model = {
         "title": str(title), "description": str(description),
         "nLatent": vae.n_latent, "features": vae.features, "imageShape": list(shape),
         "continuous": vae.continuous, "boundedMean": vae.bounded_mean, "activation": vae.activation,
-        "params": {name: encode_array(vae.params[name].get_value())
-                   for name in PAGE_PARAMS + DECODER_MEAN[vae.continuous]},
+        "decoderMean": list(mean_layer), "params": {name: encode_array(value) for name, value in params.items()},
         "points": None, "labels": None, "principal": None, "examples": None,
     }
     if points is not None:
-        points = np.asarray(points, dtype=np.float64)
-        if points.ndim != 2 or points.shape[1] != vae.n_latent or not 1 <= len(points) <= MAX_POINTS \
-                or not np.all(np.isfinite(points)):
-            raise ValueError(f"points must be 1 to {MAX_POINTS} finite latent points, shape (n, {vae.n_latent}), "
-                             f"got shape {points.shape}")
-        if vae.n_latent > 2:
-            if len(points) < vae.n_latent:
-                raise ValueError(f"the principal axes of {vae.n_latent}-D points need at least "
-                                 f"{vae.n_latent} of them, got {len(points)}")
-            mean, directions, scales = principal_axes(points)
-            model["principal"] = {"mean": mean.tolist(), "directions": directions.tolist(),
-                                  "scales": scales.tolist()}
+        points = check_points(points, vae.n_latent)
         model["points"] = encode_array(points.astype(np.float32))
-        if labels is not None:
-            labels = np.asarray(labels)
-            if labels.shape != (len(points),) or not np.issubdtype(labels.dtype, np.integer) \
-                    or labels.min() < 0 or labels.max() > 9:
-                raise ValueError(f"labels must be {len(points)} integers 0-9, one per point, "
-                                 f"got {labels.dtype} values of shape {labels.shape}")
-            model["labels"] = labels.astype(int).tolist()
+        model["principal"] = principal_plane(points) if vae.n_latent > 2 else None
+        model["labels"] = None if labels is None else check_labels(labels, len(points))
     elif labels is not None:
         raise ValueError("labels colour the points: give points too")
     if examples is not None:
-        examples = np.asarray(examples)
-        if examples.ndim != 2 or examples.shape[1] != vae.features or not len(examples) \
-                or not np.issubdtype(examples.dtype, np.number) or not np.all((examples >= 0) & (examples <= 1)):
-            raise ValueError(f"examples must be images (m, {vae.features}) with values in [0, 1], "
-                             f"got {examples.dtype} values of shape {examples.shape}")
-        model["examples"] = encode_array(examples.astype(vae.dtype))
-    page = render(model)
-    with atomic_write(path, "w") as f:
+        model["examples"] = encode_array(check_examples(examples, vae.features).astype(vae.dtype))
+    page = render(model).encode("utf-8")
+    with atomic_write(path) as f:
         f.write(page)
-    return len(page.encode())
+    return len(page)
+
+
+def check_points(points, n_latent):
+    """points as (n, n_latent) finite float64 values, 1 <= n <= MAX_POINTS; else ValueError."""
+    points = np.asarray(points)
+    if points.ndim != 2 or points.shape[1] != n_latent or not np.issubdtype(points.dtype, np.number):
+        raise ValueError(f"points must be latent points, numbers of shape (n, {n_latent}), "
+                         f"got {points.dtype} values of shape {points.shape}")
+    if not 1 <= len(points) <= MAX_POINTS:
+        raise ValueError(f"points: 1 to {MAX_POINTS} of them, got {len(points)}")
+    if not np.all(np.isfinite(points)):
+        raise ValueError("points must be finite: some are NaN or infinite")
+    return points.astype(np.float64)
+
+
+def principal_plane(points):
+    """The principal axes of points (n, n_latent) as the page takes them; ValueError when
+    they do not spread in every direction (the sliders need a scale for each)."""
+    n, n_latent = points.shape
+    if n <= n_latent:
+        raise ValueError(f"the principal axes of {n_latent}-D points need more than {n_latent} of them, got {n}")
+    mean, directions, scales = principal_axes(points)
+    if not scales[-1] > 1e-9 * scales[0]:
+        raise ValueError(f"the points spread in {int(np.sum(scales > 1e-9 * scales[0]))} of {n_latent} "
+                         f"directions: the principal axes need all")
+    return {"mean": mean.tolist(), "directions": directions.tolist(), "scales": scales.tolist()}
+
+
+def check_labels(labels, n):
+    """labels as a list of n integers 0-9; else ValueError."""
+    labels = np.asarray(labels)
+    if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0 or labels.max() > 9:
+        raise ValueError(f"labels must be {n} integers 0-9, one per point, "
+                         f"got {labels.dtype} values of shape {labels.shape}")
+    return labels.astype(int).tolist()
+
+
+def check_examples(examples, features):
+    """examples as images (m, features) in [0, 1], 1 <= m <= MAX_EXAMPLES; else ValueError."""
+    examples = np.asarray(examples)
+    if examples.ndim != 2 or examples.shape[1] != features or not np.issubdtype(examples.dtype, np.number):
+        raise ValueError(f"examples must be images, numbers of shape (m, {features}), "
+                         f"got {examples.dtype} values of shape {examples.shape}")
+    if not 1 <= len(examples) <= MAX_EXAMPLES:
+        raise ValueError(f"examples: 1 to {MAX_EXAMPLES} of them, got {len(examples)}")
+    if not np.all((examples >= 0) & (examples <= 1)):
+        raise ValueError("examples must hold values in [0, 1]: some are outside, or NaN")
+    return examples
 
 
 def encode_array(array):

@@ -7,7 +7,7 @@
   const MODEL = JSON.parse(document.getElementById("model").textContent);
   const NZ = MODEL.nLatent;
   const D = MODEL.features;
-  const [H, W] = MODEL.imageShape;
+  const [HEIGHT, WIDTH] = MODEL.imageShape;  // of one image, in pixels
 
   // -- the stored arrays ---------------------------------------------------
 
@@ -24,14 +24,15 @@
   for (const [name, stored] of Object.entries(MODEL.params)) P[name] = readArray(stored).values;
   const HE = MODEL.params.b_xh.shape[0];  // hu_encoder
   const HD = MODEL.params.b_zh.shape[0];  // hu_decoder
-  const [W_MEAN, B_MEAN] = MODEL.continuous ? ["W_hxmu", "b_hxmu"] : ["W_hx", "b_hx"];
+  const [W_MEAN, B_MEAN] = MODEL.decoderMean;  // the decoder's mean layer: W_hx, b_hx or W_hxmu, b_hxmu
 
   // -- the model: encoder q(z|x) and decoder p(x|z) --------------------------
 
   const relu = v => (v < 0 ? 0 : v);  // the original's: x where x >= 0
   const identity = v => v;
   const sigmoid = v => 1 / (1 + Math.exp(-v));
-  const hidden = MODEL.activation === "tanh" ? Math.tanh : relu;
+  const hidden = {relu, tanh: Math.tanh}[MODEL.activation];
+  if (!hidden) throw new Error(`the page knows relu and tanh units, not ${MODEL.activation}`);
 
   /** f(x W + b): x (nIn), W (nIn, nOut) row-major, b (nOut) -> Float64Array (nOut). */
   function affine(x, w, b, nOut, f) {
@@ -61,35 +62,41 @@
 
   /** values as n finite numbers (and within [low, high] if given), or a TypeError that says why. */
   function checked(what, values, n, low, high) {
-    if (!values || typeof values.length !== "number" || values.length !== n)
-      throw new TypeError(`${what} must be ${n} numbers, got ${values && values.length !== undefined ? values.length : typeof values}`);
-    const out = Float64Array.from(values, Number);
+    if (!values || typeof values.length !== "number" || values.length !== n) {
+      const got = values && values.length !== undefined ? values.length : typeof values;
+      throw new TypeError(`${what} must be ${n} numbers, got ${got}`);
+    }
+    const out = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      if (!Number.isFinite(out[i]) || (low !== undefined && (out[i] < low || out[i] > high)))
-        throw new TypeError(`${what}[${i}] is ${values[i]}: ` +
-          (low !== undefined ? `values must be finite and in [${low}, ${high}]` : "values must be finite"));
+      const v = values[i];
+      if (typeof v !== "number" || !Number.isFinite(v) || (low !== undefined && (v < low || v > high))) {
+        throw new TypeError(`${what}[${i}] is ${typeof v === "string" ? JSON.stringify(v) : String(v)}: ` +
+          (low !== undefined ? `values must be finite numbers in [${low}, ${high}]` : "values must be finite numbers"));
+      }
+      out[i] = v;
     }
     return out;
   }
 
   // The page's face for scripts and tests, as Python's vae.decode and vae.encode_mean.
   window.vae = Object.freeze({
-    nLatent: NZ, features: D, imageShape: [H, W],
+    nLatent: NZ, features: D, imageShape: [HEIGHT, WIDTH],
     decode: z => Array.from(decodeMean(checked("vae.decode: z", z, NZ))),
     encode: x => {
       const e = MODEL.continuous ? encodeMean(checked("vae.encode: x", x, D))
-        : encodeMean(checked("vae.encode: x", x, D, 0, 1));  // the Bernoulli decoder's data are in [0, 1]
+        : encodeMean(checked("vae.encode: x", x, D, 0, 1));  // the Bernoulli decoder's data lie in [0, 1]
       return {mu: Array.from(e.mu), logSigma: Array.from(e.logSigma)};
     },
   });
 
   // -- the standard normal's CDF and its inverse ----------------------------
 
-  /** Phi(x), from erfc (W. J. Cody's rational approximations as in Numerical Recipes' erfcc, 1.2e-7). */
+  /** Phi(x), from erfc (Numerical Recipes' erfcc, a Chebyshev fit good to 1.2e-7). */
   function normalCdf(x) {
     const t = 1 / (1 + 0.5 * Math.abs(x) / Math.SQRT2);
     const y = t * Math.exp(-x * x / 2 - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
-      t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+      t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 +
+      t * 0.17087277)))))))));
     return x >= 0 ? 1 - y / 2 : y / 2;
   }
 
@@ -115,9 +122,12 @@
 
   const state = {
     z: new Float64Array(NZ),            // the point decoded in the big picture
-    drawing: new Float64Array(D),       // x, what the drawing canvas holds, in [0, 1]
+    pinned: new Float64Array(NZ),       // where z returns when the pointer leaves the pad (hovering previews)
+    drawing: new Float64Array(D),       // x, the drawing canvas's pixels, in [0, 1]
     encoded: null,                      // {mu, logSigma} of the drawing, once there is one
-    a: null, b: null, t: 0,             // the line's ends, and where z is on it
+    a: null, b: null,                   // the line's ends
+    t: null,                            // where z is on the line, null when z is elsewhere
+    lineImages: null,                   // the line's decoded images, kept until an end moves
   };
 
   const PRINCIPAL = MODEL.principal && {
@@ -147,17 +157,17 @@
   function showImages(canvas, images, columns) {
     columns = columns || images.length;
     const rows = Math.ceil(images.length / columns);
-    if (canvas.width !== columns * W || canvas.height !== rows * H) {
-      canvas.width = columns * W;
-      canvas.height = rows * H;
+    if (canvas.width !== columns * WIDTH || canvas.height !== rows * HEIGHT) {
+      canvas.width = columns * WIDTH;
+      canvas.height = rows * HEIGHT;
     }
     const context = canvas.getContext("2d");
     const picture = context.createImageData(canvas.width, canvas.height);
     images.forEach((image, k) => {
-      const top = Math.floor(k / columns) * H, left = (k % columns) * W;
-      for (let r = 0; r < H; r++) {
-        for (let c = 0; c < W; c++) {
-          const g = grey(image[r * W + c]), o = 4 * ((top + r) * canvas.width + left + c);
+      const top = Math.floor(k / columns) * HEIGHT, left = (k % columns) * WIDTH;
+      for (let r = 0; r < HEIGHT; r++) {
+        for (let c = 0; c < WIDTH; c++) {
+          const g = grey(image[r * WIDTH + c]), o = 4 * ((top + r) * canvas.width + left + c);
           picture.data[o] = picture.data[o + 1] = picture.data[o + 2] = g;
           picture.data[o + 3] = 255;
         }
@@ -210,6 +220,7 @@
 
   let padBackground = null;  // the decoded grid and the points, drawn once
 
+  /** The pad's still part, drawn once: decoded images on a GRID x GRID grid of it, then the points. */
   function drawPadBackground() {
     padBackground = document.createElement("canvas");
     padBackground.width = pad.width;
@@ -229,11 +240,10 @@
     context.globalAlpha = 0.55;
     context.imageSmoothingEnabled = true;
     context.drawImage(grid, 0, 0, pad.width, pad.height);
-    context.globalAlpha = 1;
+    context.globalAlpha = 0.6;
     for (let k = 0; k < nPoints; k++) {
       const [x, y] = padPosition(POINTS.subarray(k * NZ, (k + 1) * NZ));
       context.fillStyle = MODEL.labels ? TAB10[MODEL.labels[k]] : "#ffb000";
-      context.globalAlpha = 0.6;
       context.beginPath();
       context.arc(x * pad.width, y * pad.height, 1.6, 0, 2 * Math.PI);
       context.fill();
@@ -241,6 +251,7 @@
     context.globalAlpha = 1;
   }
 
+  /** A ring at latent point z on the pad, with a label beside it if given. */
   function marker(context, z, colour, label) {
     const [x, y] = padPosition(z);
     context.strokeStyle = colour;
@@ -255,6 +266,7 @@
     }
   }
 
+  /** The pad: its still part, the line from A to B, the drawing's posterior, and z. */
   function drawPad() {
     if (!hasPad) return;
     const context = pad.getContext("2d");
@@ -277,7 +289,8 @@
       context.strokeStyle = "#fff";
       context.lineWidth = 1;
       context.beginPath();
-      for (const [from, to] of [[[mu[0] - s[0], mu[1]], [mu[0] + s[0], mu[1]]], [[mu[0], mu[1] - s[1]], [mu[0], mu[1] + s[1]]]]) {
+      const bars = [[[mu[0] - s[0], mu[1]], [mu[0] + s[0], mu[1]]], [[mu[0], mu[1] - s[1]], [mu[0], mu[1] + s[1]]]];
+      for (const [from, to] of bars) {
         const [x0, y0] = padPosition(from), [x1, y1] = padPosition(to);
         context.moveTo(x0 * pad.width, y0 * pad.height);
         context.lineTo(x1 * pad.width, y1 * pad.height);
@@ -288,16 +301,18 @@
   }
 
   if (hasPad) {
-    const pct = i => PRINCIPAL ? (100 * PRINCIPAL.scales[i] ** 2 / PRINCIPAL.scales.reduce((s, v) => s + v * v, 0)).toFixed(0) : "";
+    const share = i => (100 * PRINCIPAL.scales[i] ** 2 / PRINCIPAL.scales.reduce((s, v) => s + v * v, 0)).toFixed(0);
     const shown = nPoints ? ` Dots: the posterior means of ${nPoints} held-out images` +
       (MODEL.labels ? ", coloured by label." : ".") : "";
-    $("pad-title").textContent = NZ === 2 ? "The latent plane: point to decode" : "The principal plane: point to decode";
-    $("pad-caption").textContent = NZ === 2
+    $("pad-title").textContent = NZ === 2 ? "The latent plane" : "The principal plane";
+    $("pad-caption").textContent = (NZ === 2
       ? "z₁ left to right, z₂ bottom to top, spaced by the prior's quantiles as in figure 4 of the paper: " +
-        `equal areas hold equal prior mass. Behind: the decoder's means on a ${GRID} × ${GRID} grid.` + shown
-      : `The plane of the first two principal directions of the held-out posterior means (${pct(0)}% and ` +
-        `${pct(1)}% of their variance), ±${SPAN} standard deviations; pointing moves z in this plane and keeps ` +
-        `its other principal coefficients. Behind: decoded on a ${GRID} × ${GRID} grid, the others at the mean.` + shown;
+        "equal areas hold equal prior mass."
+      : `The plane of the first two principal directions of the held-out posterior means (${share(0)}% and ` +
+        `${share(1)}% of their variance), ±${SPAN} standard deviations; the pad moves z in this plane and ` +
+        "keeps its other principal coefficients.") +
+      " Hover to look, click or drag to move z there. Behind: the decoder's means on a " +
+      `${GRID} × ${GRID} grid` + (NZ === 2 ? "." : ", the other coefficients at the mean's.") + shown;
     if (MODEL.labels) {
       $("legend").replaceChildren(...TAB10.map((colour, digit) => {
         const span = document.createElement("span");
@@ -306,13 +321,23 @@
         return span;
       }));
     }
-    const follow = event => {
-      if (event.type === "pointermove" && event.pointerType !== "mouse" && !event.buttons) return;
+    const pointed = event => {
       const rect = pad.getBoundingClientRect();
-      setZ(padPoint((event.clientX - rect.left) / rect.width, (event.clientY - rect.top) / rect.height, state.z));
+      return padPoint((event.clientX - rect.left) / rect.width, (event.clientY - rect.top) / rect.height, state.pinned);
     };
-    pad.addEventListener("pointermove", follow);
-    pad.addEventListener("pointerdown", follow);
+    // Hovering previews a point; pressing (or dragging, or a touch) moves z there.
+    pad.addEventListener("pointermove", event => {
+      if (event.buttons) {
+        setZ(pointed(event));
+      } else if (event.pointerType === "mouse") {
+        previewZ(pointed(event));
+      }
+    });
+    pad.addEventListener("pointerdown", event => {
+      pad.setPointerCapture(event.pointerId);
+      setZ(pointed(event));
+    });
+    pad.addEventListener("pointerleave", () => previewZ(state.pinned));
   } else {
     $("pad-panel").classList.add("hidden");
   }
@@ -345,6 +370,7 @@
   const principalMode = () => $("principal").checked;
   if (!PRINCIPAL) $("mode-switch").classList.add("hidden");
 
+  /** Each slider's range, step and name, for the mode the switch is in. */
   function setSliderRanges() {
     sliders.forEach(({label, input}, i) => {
       const scale = principalMode() ? PRINCIPAL.scales[i] : 1;
@@ -358,82 +384,91 @@
   }
   $("principal").addEventListener("change", () => { setSliderRanges(); render(); });
 
+  /** The sliders at z: they show it rounded to their step; z itself is not rounded. */
   function drawSliders() {
     const values = principalMode() ? toPrincipal(state.z) : Array.from(state.z);
     sliders.forEach(({input, value}, i) => {
-      input.value = values[i];  // the slider shows z rounded to its step; z itself is not rounded
+      input.value = values[i];
       value.textContent = fmt(values[i]);
     });
   }
 
-  function sampleStandardNormal() {  // Box-Muller
+  /** One draw from N(0, 1) (Box-Muller). */
+  function sampleStandardNormal() {
     return Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
   }
   $("sample").addEventListener("click", () => setZ(Float64Array.from({length: NZ}, sampleStandardNormal)));
 
   // -- drawing: a pen like MNIST's strokes, anti-aliased, about 3 pixels wide ----------
 
-  const drawing = $("drawing");
-  drawing.width = W;
-  drawing.height = H;
+  const drawCanvas = $("drawing");
+  drawCanvas.width = WIDTH;
+  drawCanvas.height = HEIGHT;
   const PEN_RADIUS = 1.6;  // pixels: full ink within PEN_RADIUS - PEN_SOFT of the stroke's centre line,
   const PEN_SOFT = 1.0;    // fading to none at PEN_RADIUS
-  let last = null;  // the stroke's previous point, in pixels
+  let stroke = null;  // the stroke being drawn: {pointerId, last}, its previous point in pixels
 
   /** Ink along the segment p -> q (pixel coordinates), each pixel the darker of old and new. */
   function ink(p, q) {
     const [dx, dy] = [q[0] - p[0], q[1] - p[1]];
     const length2 = dx * dx + dy * dy;
-    for (let r = Math.max(0, Math.floor(Math.min(p[1], q[1]) - PEN_RADIUS));
-      r <= Math.min(H - 1, Math.ceil(Math.max(p[1], q[1]) + PEN_RADIUS)); r++) {
-      for (let c = Math.max(0, Math.floor(Math.min(p[0], q[0]) - PEN_RADIUS));
-        c <= Math.min(W - 1, Math.ceil(Math.max(p[0], q[0]) + PEN_RADIUS)); c++) {
+    const top = Math.max(0, Math.floor(Math.min(p[1], q[1]) - PEN_RADIUS));
+    const bottom = Math.min(HEIGHT - 1, Math.ceil(Math.max(p[1], q[1]) + PEN_RADIUS));
+    const left = Math.max(0, Math.floor(Math.min(p[0], q[0]) - PEN_RADIUS));
+    const right = Math.min(WIDTH - 1, Math.ceil(Math.max(p[0], q[0]) + PEN_RADIUS));
+    for (let r = top; r <= bottom; r++) {
+      for (let c = left; c <= right; c++) {
         const [x, y] = [c + 0.5, r + 0.5];  // the pixel's centre
         const s = length2 ? Math.min(1, Math.max(0, ((x - p[0]) * dx + (y - p[1]) * dy) / length2)) : 0;
         const distance = Math.hypot(x - p[0] - s * dx, y - p[1] - s * dy);
         const v = Math.min(1, Math.max(0, (PEN_RADIUS - distance) / PEN_SOFT));
-        if (v > state.drawing[r * W + c]) state.drawing[r * W + c] = v;
+        if (v > state.drawing[r * WIDTH + c]) state.drawing[r * WIDTH + c] = v;
       }
     }
   }
 
+  /** The pointer's position in the drawing's pixels. */
   function pixelAt(event) {
-    const rect = drawing.getBoundingClientRect();
-    return [(event.clientX - rect.left) * W / rect.width, (event.clientY - rect.top) * H / rect.height];
+    const rect = drawCanvas.getBoundingClientRect();
+    return [(event.clientX - rect.left) * WIDTH / rect.width, (event.clientY - rect.top) * HEIGHT / rect.height];
   }
 
-  drawing.addEventListener("pointerdown", event => {
-    drawing.setPointerCapture(event.pointerId);
-    last = pixelAt(event);
-    ink(last, last);
+  drawCanvas.addEventListener("pointerdown", event => {
+    if (!event.isPrimary) return;  // one stroke at a time: a second finger does not draw
+    drawCanvas.setPointerCapture(event.pointerId);
+    stroke = {pointerId: event.pointerId, last: pixelAt(event)};
+    ink(stroke.last, stroke.last);
     encodeDrawing();
   });
-  drawing.addEventListener("pointermove", event => {
-    if (!last) return;
+  drawCanvas.addEventListener("pointermove", event => {
+    if (!stroke || event.pointerId !== stroke.pointerId) return;
     const p = pixelAt(event);
-    ink(last, p);
-    last = p;
+    ink(stroke.last, p);
+    stroke.last = p;
     encodeDrawing();
   });
-  const endStroke = () => { last = null; };
-  drawing.addEventListener("pointerup", endStroke);
-  drawing.addEventListener("pointercancel", endStroke);
+  for (const end of ["pointerup", "pointercancel", "lostpointercapture"]) {
+    drawCanvas.addEventListener(end, event => {
+      if (stroke && event.pointerId === stroke.pointerId) stroke = null;
+    });
+  }
 
-  /** Encode what the drawing canvas holds: z moves to mu(x). */
+  /** Encode what the drawing canvas holds: z moves to mu(x), decoded beside it. */
   function encodeDrawing() {
     state.encoded = encodeMean(state.drawing);
-    showImages(drawing, [state.drawing]);
-    showImages($("reconstruction"), [decodeMean(state.encoded.mu)]);
     const {mu, logSigma} = state.encoded;
+    const reconstruction = decodeMean(mu);
+    showImages(drawCanvas, [state.drawing]);
+    showImages($("reconstruction"), [reconstruction]);
     $("encoded-readout").textContent = `μ(x) = (${Array.from(mu, fmt).join(", ")})\n` +
       `σ(x) = (${Array.from(logSigma, l => fmt(Math.exp(l / 2))).join(", ")})`;
-    setZ(mu);
+    setZ(mu, reconstruction);
   }
 
   $("clear").addEventListener("click", () => {
     state.drawing.fill(0);
     state.encoded = null;
-    showImages(drawing, [state.drawing]);
+    showImages(drawCanvas, [state.drawing]);
     showImages($("reconstruction"), [BLANK]);
     $("encoded-readout").textContent = "";
     render();
@@ -457,37 +492,56 @@
 
   // -- the line between two points --------------------------------------------
 
+  const LINE_STEPS = 11;
+
+  /** Make z the line's end A or B ("a", "b"). */
   function setEnd(which) {
     state[which] = Float64Array.from(state.z);
-    state.t = which === "a" ? 0 : 1;
+    state.lineImages = null;
+    state.t = state.a && state.b ? (which === "a" ? 0 : 1) : null;
     $("t").disabled = !(state.a && state.b);
     render();
   }
   $("set-a").addEventListener("click", () => setEnd("a"));
   $("set-b").addEventListener("click", () => setEnd("b"));
   $("t").addEventListener("input", () => {
-    state.t = Number($("t").value);
-    setZ(state.a.map((a, i) => (1 - state.t) * a + state.t * state.b[i]));
+    const t = Number($("t").value);
+    setZ(state.a.map((a, i) => (1 - t) * a + t * state.b[i]));
+    state.t = t;
+    drawLine();
   });
 
+  /** The line's images (decoded once per pair of ends), its slider and where z is on it. */
   function drawLine() {
-    $("t").value = state.t;
-    $("t-readout").textContent = state.a && state.b ? `t = ${state.t.toFixed(2)}` : "set A and B";
-    const steps = 11;
-    showImages($("line"), Array.from({length: steps}, (_, k) => (state.a && state.b
-      ? decodeMean(state.a.map((a, i) => a + (k / (steps - 1)) * (state.b[i] - a))) : BLANK)));
+    if (state.a && state.b && !state.lineImages) {
+      state.lineImages = Array.from({length: LINE_STEPS}, (_, k) =>
+        decodeMean(state.a.map((a, i) => a + (k / (LINE_STEPS - 1)) * (state.b[i] - a))));
+    }
+    showImages($("line"), state.lineImages || Array(LINE_STEPS).fill(BLANK));
+    if (state.t !== null) $("t").value = state.t;
+    $("t-readout").textContent = !(state.a && state.b) ? "set A and B"
+      : state.t === null ? "z is off the line" : `t = ${state.t.toFixed(2)}`;
   }
 
   // -- one place that moves z, and redraws -------------------------------------
 
-  /** Move z (NZ numbers) and redraw everything that shows it. */
-  function setZ(z) {
-    state.z = Float64Array.from(z);
-    render();
+  /** Move z (NZ numbers) and redraw everything that shows it; ``decoded``, if given, is
+   * decodeMean(z) already computed. z is off the line until the line's slider says otherwise. */
+  function setZ(z, decoded) {
+    state.pinned = Float64Array.from(z);
+    state.t = null;
+    previewZ(state.pinned, decoded);
   }
 
-  function render() {
-    showImages($("decoded"), [decodeMean(state.z)]);
+  /** Show z without moving the pinned point: the pad's hover. */
+  function previewZ(z, decoded) {
+    state.z = Float64Array.from(z);
+    render(decoded);
+  }
+
+  /** Redraw everything that shows z. */
+  function render(decoded) {
+    showImages($("decoded"), [decoded || decodeMean(state.z)]);
     $("z-readout").textContent = `z = (${Array.from(state.z, fmt).join(", ")})`;
     drawSliders();
     drawPad();
@@ -497,14 +551,17 @@
   // What the page shows, read by the tests: copies, so that nothing outside changes the state.
   window.explorer = Object.freeze({
     get z() { return Array.from(state.z); },
+    get pinned() { return Array.from(state.pinned); },
     get drawing() { return Array.from(state.drawing); },
-    get encoded() { return state.encoded && {mu: Array.from(state.encoded.mu), logSigma: Array.from(state.encoded.logSigma)}; },
+    get encoded() {
+      return state.encoded && {mu: Array.from(state.encoded.mu), logSigma: Array.from(state.encoded.logSigma)};
+    },
     get ends() { return [state.a && Array.from(state.a), state.b && Array.from(state.b)]; },
     get t() { return state.t; },
     padPoint: (x, y) => Array.from(padPoint(x, y, state.z)),
   });
 
-  showImages(drawing, [state.drawing]);
+  showImages(drawCanvas, [state.drawing]);
   showImages($("reconstruction"), [BLANK]);
   setSliderRanges();
   if (hasPad) drawPadBackground();
