@@ -119,7 +119,7 @@ def test_the_principal_axes_are_the_points(tmp_path, models):
     ({"labels": [1, 2]}, "labels colour the points: give points too"),
     ({"examples": np.full((2, 784), 1.5)}, r"examples must hold values in \[0, 1\]: some are outside, or NaN"),
     ({"examples": np.zeros((101, 784))}, "examples: 1 to 100 of them, got 101"),
-    ({"examples": np.zeros((2, 783))}, r"examples must be images, numbers of shape \(m, 784\)"),
+    ({"examples": np.zeros((2, 783))}, r"examples must be images, numbers of shape \(n, 784\)"),
     ({"image_shape": (28, 27)}, r"image_shape \(28, 27\) holds 756 values, the images have 784"),
     ({"image_shape": (-28, -28)}, r"image_shape must be \(height, width\), two positive whole numbers"),
 ])

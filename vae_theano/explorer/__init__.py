@@ -86,15 +86,29 @@ def write_page(vae, path, *, title, image_shape=None, points=None, labels=None, 
 
 def check_points(points, n_latent):
     """points as (n, n_latent) finite float64 values, 1 <= n <= MAX_POINTS; else ValueError."""
-    points = np.asarray(points)
-    if points.ndim != 2 or points.shape[1] != n_latent or not np.issubdtype(points.dtype, np.number):
-        raise ValueError(f"points must be latent points, numbers of shape (n, {n_latent}), "
-                         f"got {points.dtype} values of shape {points.shape}")
-    if not 1 <= len(points) <= MAX_POINTS:
-        raise ValueError(f"points: 1 to {MAX_POINTS} of them, got {len(points)}")
+    points = check_table(points, "points", "latent points", n_latent, MAX_POINTS)
     if not np.all(np.isfinite(points)):
         raise ValueError("points must be finite: some are NaN or infinite")
     return points.astype(np.float64)
+
+
+def check_examples(examples, features):
+    """examples as images (m, features) in [0, 1], 1 <= m <= MAX_EXAMPLES; else ValueError."""
+    examples = check_table(examples, "examples", "images", features, MAX_EXAMPLES)
+    if not np.all((examples >= 0) & (examples <= 1)):
+        raise ValueError("examples must hold values in [0, 1]: some are outside, or NaN")
+    return examples
+
+
+def check_table(values, what, rows, columns, most):
+    """values as an array of numbers, (n, columns), 1 <= n <= most; else ValueError naming ``what``."""
+    values = np.asarray(values)
+    if values.ndim != 2 or values.shape[1] != columns or not np.issubdtype(values.dtype, np.number):
+        raise ValueError(f"{what} must be {rows}, numbers of shape (n, {columns}), "
+                         f"got {values.dtype} values of shape {values.shape}")
+    if not 1 <= len(values) <= most:
+        raise ValueError(f"{what}: 1 to {most} of them, got {len(values)}")
+    return values
 
 
 def principal_plane(points):
@@ -117,19 +131,6 @@ def check_labels(labels, n):
         raise ValueError(f"labels must be {n} integers 0-9, one per point, "
                          f"got {labels.dtype} values of shape {labels.shape}")
     return labels.astype(int).tolist()
-
-
-def check_examples(examples, features):
-    """examples as images (m, features) in [0, 1], 1 <= m <= MAX_EXAMPLES; else ValueError."""
-    examples = np.asarray(examples)
-    if examples.ndim != 2 or examples.shape[1] != features or not np.issubdtype(examples.dtype, np.number):
-        raise ValueError(f"examples must be images, numbers of shape (m, {features}), "
-                         f"got {examples.dtype} values of shape {examples.shape}")
-    if not 1 <= len(examples) <= MAX_EXAMPLES:
-        raise ValueError(f"examples: 1 to {MAX_EXAMPLES} of them, got {len(examples)}")
-    if not np.all((examples >= 0) & (examples <= 1)):
-        raise ValueError("examples must hold values in [0, 1]: some are outside, or NaN")
-    return examples
 
 
 def encode_array(array):
