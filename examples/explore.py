@@ -26,9 +26,8 @@ from vae_theano import explorer, pretrained
 from vae_theano.explorer import browser
 from vae_theano.datasets import IMAGE_SHAPES, load_mnist
 from vae_theano.runs.checkpoint import CHECKPOINT_FILE, load_checkpoint, load_model, restore, saved_config
-from vae_theano.runs.cli import cli
+from vae_theano.runs.cli import add_option_flags, cli
 from vae_theano.runs.config import RunConfig, load_dataset
-from vae_theano.vae import ACTIVATIONS
 
 
 def open_model(source, **settings):
@@ -102,11 +101,9 @@ def main(argv=None):
                         "(default: the one with as many pixels)")
     p.add_argument("--image-shape", type=int, nargs=2, metavar=("HEIGHT", "WIDTH"), default=None,
                    help="a parameter file's image shape (default: its data set's)")
-    p.add_argument("--activation", choices=sorted(ACTIVATIONS), default=None,
-                   help="a parameter file's hidden units (default: relu; a run folder and a pretrained "
-                        "model record theirs)")
-    p.add_argument("--bounded-mean", action="store_true",
-                   help="a parameter file's Gaussian decoder has a sigmoid mean (the paper's Frey Face model)")
+    add_option_flags(p.add_argument_group("a parameter file's settings (a run folder and a pretrained model "
+                                          "record theirs; default: the original's)"),
+                     ("activation", "bounded_mean"), defaults={"activation": None, "bounded_mean": None})
     p.add_argument("--open", action="store_true", help="open the page in the default browser")
     p.add_argument("--screenshot", metavar="PNG", default=None,
                    help="also save a picture of the page in use (a drawn 7, the line to an example), taken "

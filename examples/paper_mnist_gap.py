@@ -33,7 +33,7 @@ from vae_theano.paper import settings
 from vae_theano.paper.figure2 import model_data
 from vae_theano.paper.models import choose_step_size, make_method
 from vae_theano.paper.published_curves import figure2_curves, value_at
-from vae_theano.runs.cli import cli
+from vae_theano.runs.cli import add_option_flags, cli
 from vae_theano.runs.config import load_dataset
 from vae_theano.runs.training import train
 
@@ -87,7 +87,7 @@ def main(argv=None):
     p.add_argument("--data", default=None, help="MNIST file or folder (default: as the loaders search)")
     p.add_argument("--out", default="runs/mnist_gap", help="folder for the variants' runs")
     p.add_argument("--dtype", default="float32", choices=["float32", "float64"], help="precision")
-    p.add_argument("--seed", type=int, default=42, help="seeds the initial weights and the batch order")
+    add_option_flags(p, ("seed",))
     args = p.parse_args(argv)
     variants = [v.strip() for v in args.variants.split(",")]
     bad = [v for v in variants if v not in VARIANTS]

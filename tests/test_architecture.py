@@ -17,7 +17,7 @@ LAYERS = [
     ["runs"],
     ["vae", "__init__"],
     ["backends", "datasets", "plots", "latent", "evaluate", "persistence"],
-    ["formulas", "validation"],
+    ["formulas", "validation", "options"],
     ["files"],
 ]
 

@@ -202,6 +202,21 @@ def test_blas_core_reports_the_kernels_openblas_runs(core):
     assert out.stdout.strip() == core
 
 
+@pytest.mark.parametrize("mode, kind", [("CVM", "c"), ("C", "c"), ("FAST_COMPILE", "c"), ("NUMBA", "numba"),
+                                        ("FAST_RUN", "numba"), ("JAX", "jax"), ("PYTORCH", "pytorch"), ("MLX", "mlx")])
+def test_the_backend_is_the_modes_linker(mode, kind):
+    """A mode's backend is the linker that compiles it, whatever the mode is called: PyTensor's
+    FAST_RUN links with Numba, and a Mode made by hand with JAX's linker is JAX."""
+    from pytensor.compile.mode import Mode, get_mode
+    from pytensor.link.jax.linker import JAXLinker
+
+    from vae_theano.backends.modes import backend, runs_c
+
+    assert backend(mode) == kind and runs_c(mode) == (kind == "c")
+    assert backend(get_mode(mode)) == kind
+    assert backend(Mode(linker=JAXLinker(), optimizer="fast_run")) == "jax"
+
+
 def test_bad_mode_lists_the_modes(tiny_binary):
     with pytest.raises(ValueError, match="mode must be one of CVM, C, NUMBA, JAX.*got 'banana'"):
         small_vae(tiny_binary, mode="banana")

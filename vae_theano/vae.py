@@ -31,9 +31,9 @@ from pytensor.graph.replace import clone_replace
 from . import evaluate, persistence
 from .backends import announce_compilation, batch_rows, resolve_mode, scan_mode, step_scan
 from .formulas import adagrad_update, adam_update, bernoulli_log_likelihood
+from .options import check_options
 from .validation import (check_batch, check_batches, check_dtype, check_epoch, check_latent,
-                         check_positive_int, check_rows, check_settings, check_trainable,
-                         check_training_set)
+                         check_positive_int, check_rows, check_trainable, check_training_set)
 
 epsilon = 1e-8  # Adam's denominator guard, as in the original
 sigma_init = 0.01  # standard deviation of the initial weights
@@ -116,10 +116,9 @@ class VAE:
                  *, mode=None, dtype=None, seed=42, bias_correction="epoch", n_samples=1,
                  activation="relu", optimizer="adam", bounded_mean=False, features=None):
         dtype = check_dtype(dtype or pytensor.config.floatX)
-        check_settings(hu_encoder=hu_encoder, hu_decoder=hu_decoder, n_latent=n_latent,
-                       batch_size=batch_size, n_samples=n_samples, b1=b1, b2=b2,
-                       learning_rate=learning_rate, lam=lam, bias_correction=bias_correction,
-                       activation=activation, optimizer=optimizer, bounded_mean=bounded_mean)
+        for name, value in [("hu_encoder", hu_encoder), ("hu_decoder", hu_decoder), ("n_latent", n_latent)]:
+            check_positive_int(name, value)
+        check_options(locals())  # every option of the signature (``options.OPTIONS``), before anything changes
         if bounded_mean and not continuous:
             raise ValueError("bounded_mean applies to the Gaussian decoder (continuous=True) only")
         x_train, features = check_training_set(x_train, features, bool(continuous), batch_size)

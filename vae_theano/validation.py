@@ -10,32 +10,6 @@ def check_positive_int(name, value, allow_zero=False):
     return int(value)
 
 
-def check_settings(*, hu_encoder, hu_decoder, n_latent, batch_size, n_samples, b1, b2,
-                   learning_rate, lam, bias_correction, activation, optimizer, bounded_mean):
-    """The VAE constructor's sizes and optimiser settings."""
-    for name, value in [("hu_encoder", hu_encoder), ("hu_decoder", hu_decoder),
-                        ("n_latent", n_latent), ("batch_size", batch_size), ("n_samples", n_samples)]:
-        check_positive_int(name, value)
-    for name, value in [("b1", b1), ("b2", b2), ("learning_rate", learning_rate), ("lam", lam)]:
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise ValueError(f"{name} must be a real number, got {value!r}")
-    for name, value in [("b1", b1), ("b2", b2)]:
-        if not 0 <= value < 1:
-            raise ValueError(f"{name} must be in [0, 1), got {value!r}")
-    if not learning_rate > 0 or not np.isfinite(learning_rate):
-        raise ValueError(f"learning_rate must be positive and finite, got {learning_rate!r}")
-    if not lam >= 0 or not np.isfinite(lam):
-        raise ValueError(f"lam must be non-negative and finite, got {lam!r}")
-    if bias_correction not in ("epoch", "step"):
-        raise ValueError(f"bias_correction must be 'epoch' or 'step', got {bias_correction!r}")
-    if activation not in ("relu", "tanh"):
-        raise ValueError(f"activation must be 'relu' or 'tanh', got {activation!r}")
-    if optimizer not in ("adam", "adagrad"):
-        raise ValueError(f"optimizer must be 'adam' or 'adagrad', got {optimizer!r}")
-    if not isinstance(bounded_mean, (bool, np.bool_)):
-        raise ValueError(f"bounded_mean must be True or False, got {bounded_mean!r}")
-
-
 def check_dtype(dtype):
     """'float32' or 'float64' from anything NumPy reads as one of them."""
     try:

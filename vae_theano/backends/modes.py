@@ -16,6 +16,10 @@ import warnings
 
 import pytensor
 from pytensor.compile.mode import Mode, get_mode, predefined_modes
+from pytensor.link.jax.linker import JAXLinker
+from pytensor.link.mlx.linker import MLXLinker
+from pytensor.link.numba.linker import NumbaLinker
+from pytensor.link.pytorch.linker import PytorchLinker
 
 from .blas import configure_blas
 from .compilation import ParallelCVMLinker, configure_compiler
@@ -23,17 +27,22 @@ from .graph_cache import CachedMode
 
 DEFAULT_MODE = "CVM"
 MODES = ("CVM", "C", "NUMBA", "JAX", "FAST_COMPILE", "FAST_RUN", "PYTORCH", "MLX")
-JIT_BACKENDS = ("NUMBA", "JAX", "PYTORCH", "MLX")  # modes that compile no C code of PyTensor's
+# The JIT backends, by the linker that compiles a mode's functions (importing these needs
+# none of JAX, Numba, PyTorch or MLX). Any other linker runs PyTensor's C code and VMs.
+JIT_LINKERS = ((JAXLinker, "jax"), (NumbaLinker, "numba"), (PytorchLinker, "pytorch"), (MLXLinker, "mlx"))
+
+
+def backend(mode):
+    """What runs ``mode``'s functions, by its linker: "c" (PyTensor's C code and VMs: CVM, C,
+    FAST_COMPILE) or a JIT backend, "jax", "numba", "pytorch" or "mlx" (PyTensor's FAST_RUN
+    links with Numba). The one place that tells backends apart."""
+    linker = get_mode(mode).linker
+    return next((kind for cls, kind in JIT_LINKERS if isinstance(linker, cls)), "c")
 
 
 def runs_c(mode):
-    """Whether ``mode`` runs PyTensor's C code (C, CVM, FAST_RUN, ...) rather than a JIT backend."""
-    return not any(name in mode_name(mode) for name in JIT_BACKENDS)
-
-
-def mode_name(mode):
-    """The upper-case name of a mode string, or of a Mode's linker ("JAXLINKER", ...)."""
-    return mode.upper() if isinstance(mode, str) else type(getattr(mode, "linker", None)).__name__.upper()
+    """Whether ``mode`` runs PyTensor's C code rather than a JIT backend."""
+    return backend(mode) == "c"
 
 
 def resolve_mode(mode=None):
@@ -77,7 +86,7 @@ def scan_mode(mode):
     """
     # FAST_COMPILE runs no scan rewrite: adding the buffer one alone would shrink
     # buffers that nothing then turns into untraced recurrences.
-    if not runs_c(mode) or "FAST_COMPILE" in mode_name(mode):
+    if not runs_c(mode) or "fast_compile" in get_mode(mode).provided_optimizer.include:
         return mode
     return get_mode(mode).excluding("scan_save_mem_prealloc").including("scan_save_mem_no_prealloc")
 

@@ -25,7 +25,7 @@ import functools
 import numpy as np
 import pytensor.tensor as pt
 
-from .modes import mode_name
+from .modes import backend
 
 
 class _Rows:
@@ -154,7 +154,5 @@ class _Gather:
 def batch_rows(mode, x, x_train, batch_size):
     """How ``update``'s symbolic batch ``x`` gets its rows on this backend: a ``SharedRows``
     on C, a ``DeviceRows`` on JAX, a ``HostRows`` on the other JIT backends (MLX, Numba)."""
-    name = mode_name(mode)
-    rows = (DeviceRows if "JAX" in name else HostRows if any(jit in name for jit in ("MLX", "NUMBA"))
-            else SharedRows)
+    rows = {"jax": DeviceRows, "mlx": HostRows, "numba": HostRows}.get(backend(mode), SharedRows)
     return rows(x, x_train, batch_size)

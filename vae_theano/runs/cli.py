@@ -16,6 +16,7 @@ from .. import plots
 from ..backends.modes import DEFAULT_MODE
 from ..evaluate import mean_lower_bound
 from ..files.atomic import WriteError
+from ..options import OPTIONS
 from .config import RunConfig
 from .folder import RunFolderBusy
 from .training import TrainingDiverged, train
@@ -48,8 +49,7 @@ def parser(description, *, epochs, hidden, n_latent, batch_size, learning_rate, 
     """An ArgumentParser with the training flags, their defaults shown in --help.
 
     The arguments are the example's own defaults; every other flag's default is
-    ``RunConfig``'s (the original's)."""
-    default = lambda name: _DEFAULTS[name].default
+    ``RunConfig``'s (the original's). The model's options are ``add_option_flags``'."""
     p = argparse.ArgumentParser(description=description,
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--epochs", type=int, default=epochs, help="epochs to train in all (a resumed run continues up to this)")
@@ -57,41 +57,36 @@ def parser(description, *, epochs, hidden, n_latent, batch_size, learning_rate, 
     p.add_argument("--hu-encoder", type=int, default=None, help="encoder hidden units (None: same as --hidden)")
     p.add_argument("--hu-decoder", type=int, default=None, help="decoder hidden units (None: same as --hidden)")
     p.add_argument("--n-latent", type=int, default=n_latent, help="dimension of z")
-    p.add_argument("--batch-size", type=int, default=batch_size, help="rows per Adam step")
-    p.add_argument("--learning-rate", type=float, default=learning_rate, help="Adam's step size")
-    p.add_argument("--b1", type=float, default=default("b1"), help="Adam's first-moment decay (the original's)")
-    p.add_argument("--b2", type=float, default=default("b2"), help="Adam's second-moment decay")
-    p.add_argument("--lam", type=float, default=default("lam"), help="L2 (MAP) weight on the W matrices")
-    p.add_argument("--bias-correction", choices=["epoch", "step"], default=default("bias_correction"),
-                   help="Adam's bias correction by epoch (the original) or by step (Kingma & Ba)")
-    p.add_argument("--n-samples", type=int, default=default("n_samples"),
-                   help="noise samples per datapoint in the bound (L)")
-    p.add_argument("--activation", choices=["relu", "tanh"], default=default("activation"),
-                   help="hidden units: the original's ReLU or the paper's tanh")
-    p.add_argument("--optimizer", choices=["adam", "adagrad"], default=default("optimizer"),
-                   help="the original's Adam, or the paper's Adagrad (--learning-rate is its step size)")
-    p.add_argument("--bounded-mean", action="store_true",
-                   help="Gaussian decoder: a sigmoid mean in (0, 1), as the paper's Frey Face model")
+    add_option_flags(p, defaults={"batch_size": batch_size, "learning_rate": learning_rate})
     p.add_argument("--data", default=None,
                    help="data file or folder (default: $VAE_THEANO_DATA, then data/, then download)")
     p.add_argument("--out", default=out, help="run folder: checkpoint, history.csv, pictures")
     p.add_argument("--mode", default=DEFAULT_MODE, help="PyTensor backend: CVM (C), NUMBA, JAX, ...")
-    p.add_argument("--dtype", default=default("dtype"), choices=["float32", "float64"], help="precision")
-    p.add_argument("--seed", type=int, default=default("seed"),
-                   help="seeds weights, noise and batch order (42: the original's)")
+    p.add_argument("--dtype", default=_DEFAULTS["dtype"].default, choices=["float32", "float64"], help="precision")
     p.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint and start over")
     return p
+
+
+def add_option_flags(p, names=tuple(OPTIONS), defaults=None):
+    """One flag per model option of ``names`` (``options.OPTIONS``: --batch-size, --bounded-mean,
+    ...), with the option's help, choices and kind; the default is ``defaults[name]``
+    where given, else ``RunConfig``'s (VAE's). A boolean option is a switch that turns it on."""
+    defaults = defaults or {}
+    for name in names:
+        option, default = OPTIONS[name], defaults.get(name, _DEFAULTS[name].default)
+        flag = "--" + name.replace("_", "-")
+        if option.kind is bool:
+            p.add_argument(flag, action="store_true", default=default, help=option.help)
+        else:
+            p.add_argument(flag, type=option.kind, choices=option.choices, default=default, help=option.help)
 
 
 def config_from_args(args, x_train, *, dataset, continuous, binarize=None, split_seed=None):
     """The ``RunConfig`` of a training example's flags, for the training rows x_train (N, D)."""
     return RunConfig(dataset=dataset, continuous=continuous, N=len(x_train), features=x_train.shape[1],
                      hu_encoder=args.hu_encoder or args.hidden, hu_decoder=args.hu_decoder or args.hidden,
-                     n_latent=args.n_latent, batch_size=args.batch_size, learning_rate=args.learning_rate,
-                     b1=args.b1, b2=args.b2, lam=args.lam, dtype=args.dtype, seed=args.seed,
-                     binarize=binarize, split_seed=split_seed, bias_correction=args.bias_correction,
-                     n_samples=args.n_samples,
-                     activation=args.activation, optimizer=args.optimizer, bounded_mean=args.bounded_mean)
+                     n_latent=args.n_latent, dtype=args.dtype, binarize=binarize, split_seed=split_seed,
+                     **{name: getattr(args, name) for name in OPTIONS})
 
 
 def train_and_draw(args, x_train, x_valid, *, continuous, image_shape, dataset, labels_valid=None,

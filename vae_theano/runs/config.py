@@ -14,22 +14,27 @@ import dataclasses
 import inspect
 
 from ..datasets import load_freyface, load_mnist
+from ..options import OPTIONS
 from ..vae import VAE
 
 DATASETS = ("mnist", "freyface")
 _VAE_DEFAULTS = {name: p.default for name, p in inspect.signature(VAE).parameters.items()
                  if p.default is not inspect.Parameter.empty}
 
+# One field per model option (``options.OPTIONS``), its default the one in VAE's signature.
+ModelOptions = dataclasses.make_dataclass(
+    "ModelOptions", [(name, option.kind, dataclasses.field(default=_VAE_DEFAULTS[name]))
+                     for name, option in OPTIONS.items()], frozen=True, kw_only=True)
+ModelOptions.__doc__ = "The model's options, as VAE's keywords (``options.OPTIONS``)."
 
-def _vae_default(name):
-    return dataclasses.field(default=_VAE_DEFAULTS[name])
 
-
-@dataclasses.dataclass(frozen=True)
-class RunConfig:
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RunConfig(ModelOptions):
     """A training run: the data (``dataset``, its first ``N`` training rows of ``features``
-    values, ``binarize``, ``split_seed``), the VAE's settings (as its constructor's arguments), and the
-    training ``method`` ("aevb", the model's own update, or a baseline of the paper).
+    values, ``binarize``, ``split_seed``), the VAE's sizes and options (as its
+    constructor's arguments: one field per option of ``options.OPTIONS``, inherited from
+    ``ModelOptions``), ``dtype``, and the training ``method`` ("aevb", the model's own
+    update, or a baseline of the paper). Built with keywords only.
 
     binarize: None (grey levels), "static" (one fixed Bernoulli draw) or "dynamic"
     (a fresh draw every epoch, by the training loop). split_seed (Frey Face):
@@ -46,21 +51,14 @@ class RunConfig:
     hu_encoder: int
     hu_decoder: int
     n_latent: int
-    batch_size: int = _vae_default("batch_size")
-    learning_rate: float = _vae_default("learning_rate")
-    b1: float = _vae_default("b1")
-    b2: float = _vae_default("b2")
-    lam: float = _vae_default("lam")
     dtype: str = "float32"
-    seed: int = _vae_default("seed")
     binarize: str | None = None
     split_seed: int | None = None
-    bias_correction: str = _vae_default("bias_correction")
-    n_samples: int = _vae_default("n_samples")
-    activation: str = _vae_default("activation")
-    optimizer: str = _vae_default("optimizer")
-    bounded_mean: bool = _vae_default("bounded_mean")
     method: str = "aevb"
+
+    def options(self):
+        """{name: value} of the model's options: VAE's keywords."""
+        return {name: getattr(self, name) for name in OPTIONS}
 
     def to_dict(self):
         """The configuration as a JSON-serialisable dict (what a checkpoint stores)."""
@@ -103,12 +101,8 @@ class RunConfig:
         if x_train is not None and x_train.shape != (self.N, self.features):
             raise ValueError(f"the run trained on {self.N} rows of {self.features} values of "
                              f"{self.dataset}, the data given has shape {x_train.shape}")
-        return VAE(self.continuous, self.hu_encoder, self.hu_decoder, self.n_latent, x_train,
-                   b1=self.b1, b2=self.b2, batch_size=self.batch_size, learning_rate=self.learning_rate,
-                   lam=self.lam, mode=mode, dtype=self.dtype, seed=self.seed,
-                   bias_correction=self.bias_correction, n_samples=self.n_samples,
-                   activation=self.activation, optimizer=self.optimizer, bounded_mean=self.bounded_mean,
-                   features=self.features)
+        return VAE(self.continuous, self.hu_encoder, self.hu_decoder, self.n_latent, x_train, mode=mode,
+                   dtype=self.dtype, features=self.features, **self.options())
 
     def load_data(self, data=None):
         """(x_train, (x_held, name)): the training rows of this run and the rows to evaluate it
