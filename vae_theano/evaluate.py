@@ -7,7 +7,6 @@ paper's own estimator of log p(x), by HMC (appendix D), is
 ``vae_theano.paper.marginal_likelihood``.
 """
 
-import weakref
 
 import numpy as np
 import pytensor
@@ -16,7 +15,6 @@ from tqdm import tqdm
 
 from .validation import check_positive_int
 
-_log_weight_functions = weakref.WeakKeyDictionary()  # vae -> its compiled log_weights
 
 
 def mean_lower_bound(vae, x, chunk_size=1000):
@@ -50,9 +48,7 @@ def log_likelihood(vae, x, k=5000, chunk_size=100, seed=0, return_stderr=False, 
     check_positive_int("k", k)
     check_positive_int("chunk_size", chunk_size)
     x = vae.check_x(x)
-    if vae not in _log_weight_functions:
-        _log_weight_functions[vae] = compile_log_weights(vae)
-    log_weights = _log_weight_functions[vae]
+    log_weights = vae.compiled("log_weights", lambda: compile_log_weights(vae))
 
     rng = np.random.default_rng(seed)
     per_call = max(1, 50_000 // chunk_size)

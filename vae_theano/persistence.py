@@ -94,6 +94,12 @@ def save_parameters(vae, path):
     return target
 
 
+def load_parameters(vae, path):
+    """Load what ``save_parameters`` or the original code saved at ``path`` into ``vae``, all
+    or nothing (``read_parameter_files``, ``set_state``)."""
+    set_state(vae, read_parameter_files(path), source=os.fspath(path))
+
+
 def read_parameter_files(path):
     """The state saved at ``path``: an .npz file, a folder holding ``params.npz``, or a
     folder holding the original's three pickles."""

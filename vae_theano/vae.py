@@ -19,17 +19,14 @@ the original ``VAE.py`` so that the paper, the old code and this one map onto
 each other line by line.
 """
 
-import os
-import warnings
 from collections import OrderedDict, namedtuple
 
 import numpy as np
 import pytensor
 import pytensor.tensor as pt
-from pytensor.graph.replace import clone_replace
 
-from . import evaluate, persistence
-from .backends import announce_compilation, batch_rows, resolve_mode, scan_mode, step_scan
+from . import evaluate, functions, persistence
+from .backends import batch_rows, resolve_mode
 from .formulas import adagrad_update, adam_update, bernoulli_log_likelihood
 from .options import check_options
 from .validation import (check_batch, check_batches, check_dtype, check_epoch, check_latent,
@@ -54,6 +51,24 @@ def relu(x):
 
 
 ACTIVATIONS = {"relu": relu, "tanh": pt.tanh}  # the original's hidden units, and the paper's
+
+
+def parameter_sizes(continuous, features, hu_encoder, n_latent, hu_decoder):
+    """{name: shape} of the model's parameters, in the original's order (the order its
+    weights are drawn in): the encoder's, then the decoder's (a Bernoulli decoder's
+    logits W_hx, b_hx, or a Gaussian decoder's mean and log-variance)."""
+    sizes = OrderedDict([
+        ("W_xh", (features, hu_encoder)), ("b_xh", hu_encoder),
+        ("W_hmu", (hu_encoder, n_latent)), ("b_hmu", n_latent),
+        ("W_hsigma", (hu_encoder, n_latent)), ("b_hsigma", n_latent),
+        ("W_zh", (n_latent, hu_decoder)), ("b_zh", hu_decoder),
+    ])
+    if continuous:
+        sizes.update([("W_hxmu", (hu_decoder, features)), ("b_hxmu", features),
+                      ("W_hxsigma", (hu_decoder, features)), ("b_hxsigma", features)])
+    else:
+        sizes.update([("W_hx", (hu_decoder, features)), ("b_hx", features)])
+    return sizes
 
 
 class VAE:
@@ -144,11 +159,6 @@ class VAE:
         self.nonlinearity = ACTIVATIONS[activation]
         self.optimizer = optimizer
         self.bounded_mean = bool(bounded_mean)
-        if self.N % self.batch_size:
-            warnings.warn(f"N={self.N} is not a multiple of batch_size={self.batch_size}: "
-                          f"update() uses {self.n_batches} batches and never visits the "
-                          f"last {self.N % self.batch_size} rows (as the original did)",
-                          stacklevel=2)
 
         def create_weight(dim_input, dim_output):
             return self.prng.normal(0, sigma_init, (dim_input, dim_output)).astype(dtype)
@@ -156,22 +166,12 @@ class VAE:
         def create_bias(dim_output):
             return np.zeros(dim_output, dtype=dtype)
 
-        sizes = OrderedDict([
-            ("W_xh", (self.features, hu_encoder)), ("b_xh", hu_encoder),
-            ("W_hmu", (hu_encoder, n_latent)), ("b_hmu", n_latent),
-            ("W_hsigma", (hu_encoder, n_latent)), ("b_hsigma", n_latent),
-            ("W_zh", (n_latent, hu_decoder)), ("b_zh", hu_decoder),
-        ])
-        if self.continuous:
-            sizes.update([("W_hxmu", (hu_decoder, self.features)), ("b_hxmu", self.features),
-                          ("W_hxsigma", (hu_decoder, self.features)), ("b_hxsigma", self.features)])
-        else:
-            sizes.update([("W_hx", (hu_decoder, self.features)), ("b_hx", self.features)])
         # One RandomState stream, drawn in this order: the original's weights.
         self.params = OrderedDict(
             (name, pytensor.shared(create_weight(*size) if name.startswith("W") else create_bias(size),
                                    name=name))
-            for name, size in sizes.items())
+            for name, size in parameter_sizes(self.continuous, self.features, hu_encoder, n_latent,
+                                              hu_decoder).items())
 
         # Adam's first and second moments, zero at the start.
         self.m = OrderedDict((key, pytensor.shared(np.zeros_like(value.get_value()), name="m_" + key))
@@ -186,9 +186,9 @@ class VAE:
         self.srng = pt.random.shared_rng(seed=seed, name="srng")
         self.x_train = None if x_train is None else pytensor.shared(x_train.astype(dtype), name="x_train")
 
+        # compiled(name): each function compiled on its first use (``functions.ModelFunctions``).
         with pytensor.config.change_flags(floatX=dtype):
-            self._builders = self.create_gradientfunctions(self.x_train)
-        self._compiled = {}  # name -> function, each compiled on first use (``compiled``)
+            self.compiled = functions.ModelFunctions(self, self.create_gradientfunctions(self.x_train))
 
     # -- the symbolic model ------------------------------------------------
 
@@ -199,16 +199,13 @@ class VAE:
         log_sigma = pt.dot(h_encoder, self.params["W_hsigma"]) + self.params["b_hsigma"].dimshuffle("x", 0)
         return mu, log_sigma
 
-    def sampler(self, mu, log_sigma, eps=None):
-        """z = mu + exp(log_sigma / 2) * eps, shapes (batch, n_latent).
+    def sampler(self, mu, log_sigma, eps):
+        """z = mu + exp(log_sigma / 2) * eps, shapes (batch, n_latent), eps ~ N(0, I).
 
-        eps ~ N(0, I). Without ``eps`` the graph draws it from the shared
-        generator ``srng``, as the original did; the compiled functions instead
-        take eps as an input drawn on the host from srng's own generator (see
-        ``create_gradientfunctions``).
+        The original drew eps inside the graph from a shared generator; here it is
+        an input, drawn on the host from the model's generator ``srng``
+        (``functions.noise``): the same draws on every backend.
         """
-        if eps is None:
-            eps = pt.random.normal(0, 1, size=mu.shape, rng=self.srng)
         return mu + pt.exp(0.5 * log_sigma) * eps
 
     def decoder(self, x, z):
@@ -236,11 +233,11 @@ class VAE:
             logpxz = None if x is None else bernoulli_log_likelihood(x, logits)
         return reconstructed_x, logpxz
 
-    def lower_bound(self, x, eps=None):
+    def lower_bound(self, x, eps):
         """The bound's graph for a batch x (batch, D); see ``Bound``.
 
-        With n_samples = L > 1, each row gets L noise draws (eps, if given, is
-        (L, batch, n_latent)); z and reconstructed_x then stack the L draws
+        eps: the noise, (batch, n_latent); with n_samples = L > 1 each row gets L
+        draws, eps (L, batch, n_latent); z and reconstructed_x then stack the L draws
         sample-major into L * batch rows, and logpxz is the mean over the L
         draws, (batch,). The L draws are unrolled in the graph (no reshapes of
         the batch axis), which keeps every shape static for JAX.
@@ -250,10 +247,7 @@ class VAE:
             z = self.sampler(mu, log_sigma, eps)
             reconstructed_x, logpxz = self.decoder(x, z)
         else:
-            L = self.n_samples
-            if eps is None:
-                eps = pt.random.normal(0, 1, size=(L, x.shape[0], self.n_latent), rng=self.srng)
-            draws = [self.sampler(mu, log_sigma, eps[i]) for i in range(L)]
+            draws = [self.sampler(mu, log_sigma, eps[i]) for i in range(self.n_samples)]
             decoded = [self.decoder(x, z_i) for z_i in draws]
             z = pt.concatenate(draws, axis=0)
             reconstructed_x = pt.concatenate([r for r, _ in decoded], axis=0)
@@ -339,62 +333,14 @@ class VAE:
         def function(name, inputs, outputs):
             return lambda: pytensor.function(inputs, outputs(), mode=self.mode, name=name)
 
-        return {"update": update, "update_batches": self.create_update_batches,
+        return {"update": update, "update_batches": lambda: functions.build_update_batches(self),
                 "likelihood": function("likelihood", [x, eps], lambda: self.lower_bound(x, eps).logpx),
                 "encode": function("encode", [x, eps_z], lambda: self.sampler(*self.encoder(x), eps_z)),
                 "decode": function("decode", [z], lambda: self.decoder(None, z)[0]),
                 "encode_mean": function("encode_mean", [x], lambda: list(self.encoder(x)))}
 
-    def compiled(self, name):
-        """The compiled function ``name`` (a key of ``create_gradientfunctions``), built on first use."""
-        if name not in self._compiled:
-            with pytensor.config.change_flags(floatX=self.dtype), announce_compilation():
-                self._compiled[name] = self._builders[name]()
-        return self._compiled[name]
-
-    def create_update_batches(self):
-        """Compile update_batches(batches, epoch): a ``scan`` of update's step over a
-        vector of batch indices (or, on JAX, of row blocks), one call for many steps.
-
-        The parameters, Adam moments (and t) are the scan's recurrent state: the
-        step's graph is update's graph with each shared variable replaced by its
-        value from the previous step, and the last values go back into the
-        shared variables when the call ends. Returns the bound of every step.
-        On C the state lives in the shared variables' own buffers, updated in
-        place step after step (``backend.scan_mode``).
-        """
-        state = [*self.params.values(), *(self.m.values() if self.optimizer == "adam" else ()),
-                 *self.v.values()]
-        if self.bias_correction == "step" and self.optimizer == "adam":
-            state.append(self.t)
-        epoch = pt.scalar("epoch")
-        eps = pt.tensor3("eps") if self.n_samples == 1 else pt.tensor4("eps")
-        batches = self.rows.sequence()
-
-        def step(i, *previous_then_inputs):
-            previous = previous_then_inputs[:len(state)]
-            bound = self.lower_bound(self.rows.rows_of(batches[i]), eps[i])
-            gradients = pytensor.grad(bound.logpx, list(self.params.values()))
-            updates = self.get_updates(gradients, epoch)
-            return clone_replace([bound.logpx, *(updates[var] for var in state)],
-                                 replace=dict(zip(state, previous)))
-
-        # One sequence, the step numbers (JAX needs every slice static); the
-        # step takes its batch and its noise by index.
-        outputs = step_scan(self.mode, step, sequences=[pt.arange(batches.shape[0])], outputs_info=[None, *state],
-                            non_sequences=[batches, eps, epoch], return_updates=False, name="update_batches")
-        bounds, finals = outputs[0], outputs[1:]
-        return pytensor.function([batches, eps, epoch], bounds, mode=scan_mode(self.mode), name="update_batches",
-                                 updates=[(var, final[-1]) for var, final in zip(state, finals)],
-                                 on_unused_input="ignore")  # epoch, under "step"
-
-    def noise(self, *shape):
-        """eps ~ N(0, I) of shape (*shape, n_latent), drawn from srng's generator."""
-        return self.srng.get_value(borrow=True).normal(0.0, 1.0, size=(*shape, self.n_latent)).astype(self.dtype)
-
-    def _bound_noise(self, rows, *steps):
-        """The training bound's noise for ``rows`` rows, (*steps, [L,] rows, n_latent)."""
-        return self.noise(*steps, *(() if self.n_samples == 1 else (self.n_samples,)), rows)
+    noise = functions.noise  # eps ~ N(0, I), (*shape, n_latent), from srng's generator
+    _bound_noise = functions.bound_noise  # the training bound's noise for a number of rows
 
     # -- the compiled functions, with their inputs checked --------------------
 
@@ -437,8 +383,7 @@ class VAE:
 
     def encode_mean(self, x):
         """The posterior's parameters, no sampling: x (batch, D) -> mu, log_sigma (batch, n_latent)."""
-        mu, log_sigma = self.compiled("encode_mean")(self.check_x(x))
-        return mu, log_sigma
+        return tuple(self.compiled("encode_mean")(self.check_x(x)))
 
     def sample(self, n, seed=None):
         """Decoder means for n draws z ~ N(0, I) from the prior -> (n, D).
@@ -460,41 +405,18 @@ class VAE:
         encode = self.compiled("encode")
         return np.concatenate([encode(chunk, self.noise(len(chunk))) for chunk in chunks])
 
-    def log_likelihood(self, x, k=5000, chunk_size=100, seed=0, return_stderr=False, progress=None):
-        """Importance-sampled log p(x) per row, in nats; see ``evaluate.log_likelihood``."""
-        return evaluate.log_likelihood(self, x, k=k, chunk_size=chunk_size, seed=seed,
-                                       return_stderr=return_stderr, progress=progress)
+    log_likelihood = evaluate.log_likelihood  # importance-sampled log p(x) per row, in nats
 
     def check_x(self, x):
         """x (rows, features) checked (finite, 2-D, this model's features, in [0, 1]
         for the Bernoulli decoder) and cast to the model's dtype; else ValueError."""
         return check_rows(x, self.features, self.continuous).astype(self.dtype, copy=False)
 
-    # -- state, saving and loading (``persistence``) ------------------------
+    # -- state, saving and loading: ``persistence``'s functions, as methods --------
 
-    def get_state(self):
-        """Copies of every parameter, Adam moment and Adam's step count:
-        {"params/W_xh": array, "m/W_xh": ..., "v/...": ..., "adam/t": ()}."""
-        return persistence.get_state(self)
-
-    def set_state(self, state, source="state"):
-        """Set parameters and moments from ``get_state``'s layout, all or nothing."""
-        persistence.set_state(self, state, source)
-
-    def save_parameters(self, path):
-        """Write params, m and v into the folder ``path`` as ``params.npz``, atomically
-        (the original pickled params.pkl, m.pkl and v.pkl there)."""
-        return persistence.save_parameters(self, path)
-
-    def load_parameters(self, path):
-        """Load what ``save_parameters`` or the original code saved at ``path``, checked first."""
-        persistence.set_state(self, persistence.read_parameter_files(path),
-                              source=os.fspath(path))
-
-    def get_rng_state(self):
-        """The sampler generator's state (a dict of plain Python values)."""
-        return persistence.get_rng_state(self)
-
-    def set_rng_state(self, state):
-        """Restore a state from ``get_rng_state``: the following draws repeat exactly."""
-        persistence.set_rng_state(self, state)
+    get_state = persistence.get_state  # copies of every parameter, moment and Adam's t
+    set_state = persistence.set_state  # from get_state's layout, all or nothing
+    save_parameters = persistence.save_parameters  # params.npz (the original: params.pkl, m.pkl, v.pkl)
+    load_parameters = persistence.load_parameters  # what save_parameters or the original saved, checked
+    get_rng_state = persistence.get_rng_state  # the noise generator's state
+    set_rng_state = persistence.set_rng_state  # the draws that follow repeat exactly

@@ -1,6 +1,8 @@
 """Checks of what users hand to the model: each raises an error that names the argument,
 what it got and what it accepts, before anything changes."""
 
+import warnings
+
 import numpy as np
 
 
@@ -82,7 +84,8 @@ def _describe(value):
 
 def check_training_set(x_train, features, continuous, batch_size):
     """(x_train checked, D): the constructor's training rows (``check_data``, at least
-    one batch of them), or None with ``features`` = D for a model without a training set."""
+    one batch of them; a warning when the last rows make no whole batch), or None with
+    ``features`` = D for a model without a training set."""
     if x_train is None:
         if features is None:
             raise ValueError("give x_train, or features (the values per row) to build a model "
@@ -91,9 +94,13 @@ def check_training_set(x_train, features, continuous, batch_size):
     x_train = check_data(x_train, "x_train", continuous)
     if features is not None and features != x_train.shape[1]:
         raise ValueError(f"features={features!r}, but x_train has {x_train.shape[1]} values per row")
-    if x_train.shape[0] < batch_size:
-        raise ValueError(f"x_train has {x_train.shape[0]} rows, fewer than "
-                         f"batch_size={batch_size}: update() would have no batch")
+    n = x_train.shape[0]
+    if n < batch_size:
+        raise ValueError(f"x_train has {n} rows, fewer than batch_size={batch_size}: update() would have no batch")
+    if n % batch_size:
+        warnings.warn(f"N={n} is not a multiple of batch_size={batch_size}: update() uses {n // batch_size} "
+                      f"batches and never visits the last {n % batch_size} rows (as the original did)",
+                      stacklevel=3)  # the caller of VAE(...)
     return x_train, x_train.shape[1]
 
 

@@ -12,7 +12,6 @@ rows at once, each row with its own step size, so that the step sizes can be
 adapted towards a target acceptance rate (the paper's 90 %).
 """
 
-import weakref
 
 import numpy as np
 import pytensor
@@ -20,20 +19,19 @@ import pytensor.tensor as pt
 
 from ..vae import LOG_2PI
 
-_log_joint_functions = weakref.WeakKeyDictionary()
 
 
 def log_joint_function(vae):
-    """The compiled f(x, z) -> (log p(x|z) + log p(z), its gradient in z), cached per model."""
-    if vae not in _log_joint_functions:
-        with pytensor.config.change_flags(floatX=vae.dtype):
-            x, z = pt.matrix("x"), pt.matrix("z")
-            _, logpxz = vae.decoder(x, z)
-            log_joint = logpxz + (-0.5 * LOG_2PI - 0.5 * z ** 2).sum(axis=1)
-            gradient = pytensor.grad(log_joint.sum(), z)  # rows are independent
-            _log_joint_functions[vae] = pytensor.function([x, z], [log_joint, gradient], mode=vae.mode,
-                                                          name="log_joint")
-    return _log_joint_functions[vae]
+    """The compiled f(x, z) -> (log p(x|z) + log p(z), its gradient in z), kept with the
+    model's other functions (``vae.compiled``)."""
+    def build():
+        x, z = pt.matrix("x"), pt.matrix("z")
+        _, logpxz = vae.decoder(x, z)
+        log_joint = logpxz + (-0.5 * LOG_2PI - 0.5 * z ** 2).sum(axis=1)
+        gradient = pytensor.grad(log_joint.sum(), z)  # rows are independent
+        return pytensor.function([x, z], [log_joint, gradient], mode=vae.mode, name="log_joint")
+
+    return vae.compiled("log_joint", build)
 
 
 class PosteriorSampler:
