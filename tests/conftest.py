@@ -12,6 +12,14 @@ NUMPY_REFERENCE = os.path.join(REPO, "tests", "reference", "numpy_reference.npz"
 SHARED_DATA = os.path.join(SHARED, "data")
 
 
+def pytest_collection_modifyitems(items):
+    """Every test that opens the explorer page in Chromium is slow, as the end-to-end,
+    subprocess and figure tests are (each module or test says so itself)."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 def needs_shared(path):
     """Skip (with the reason) when a file from ../shared is absent."""
     return pytest.mark.skipif(not os.path.exists(path),

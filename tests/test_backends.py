@@ -12,6 +12,8 @@ from vae_theano import VAE  # noqa: E402
 from conftest import NUMPY_REFERENCE  # noqa: E402
 from test_reference import EXTENDED, assert_matches, load_case, model_for, run_model_sequence  # noqa: E402
 
+pytestmark = pytest.mark.slow  # compiles the model with JAX
+
 
 @pytest.mark.parametrize("case", EXTENDED)
 def test_jax_matches_the_numpy_reference_and_c(case):

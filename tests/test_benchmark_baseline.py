@@ -15,6 +15,8 @@ from vae_theano import VAE
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"))
 from numpy_step import NumpyStep  # noqa: E402
 
+pytestmark = pytest.mark.slow  # compiles the benchmarks' JAX and NumPy baselines
+
 
 @pytest.mark.parametrize("dtype, rtol", [("float64", 1e-9), ("float32", 1e-3)])
 def test_numpy_step_matches_the_model(dtype, rtol):

@@ -7,6 +7,10 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.slow  # builds every C module of the model, in parallel and one by one
+
 SCRIPT = """
 import json
 import shutil

@@ -10,8 +10,11 @@ import sys
 import numpy as np
 import pytensor
 import pytensor.tensor as pt
+import pytest
 
 from vae_theano.backends import graph_cache, resolve_mode
+
+pytestmark = pytest.mark.slow  # compares fresh processes, cold and warm
 
 SCRIPT = """
 import json

@@ -15,6 +15,8 @@ import scipy.io
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+pytestmark = pytest.mark.slow  # builds a wheel and installs it into a fresh environment
+
 SCRIPT = """
 import hashlib, os, sys
 import numpy as np

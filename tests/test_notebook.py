@@ -10,6 +10,8 @@ from nbclient import NotebookClient
 
 from conftest import REPO, SHARED_DATA
 
+pytestmark = pytest.mark.slow  # runs the tour notebook in a Jupyter kernel
+
 NOTEBOOK = os.path.join(REPO, "examples", "tour.ipynb")
 
 

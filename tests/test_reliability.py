@@ -15,6 +15,8 @@ from vae_theano.runs.checkpoint import load_checkpoint
 from vae_theano.runs.folder import RunFolderBusy, exclusive_run_folder, remove_debris
 from vae_theano.runs.training import read_history
 
+pytestmark = pytest.mark.slow  # SIGKILLs training processes and races two runs
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 DRIVER = os.path.join(HERE, "kill_driver.py")
 ARGS = ["--epochs", "3", "--hidden", "16", "--n-latent", "2", "--batch-size", "20", "--dtype", "float64"]

@@ -16,6 +16,8 @@ from vae_theano.runs.checkpoint import CHECKPOINT_FILE, load_checkpoint
 from vae_theano.runs.folder import LOCK_FILE
 from vae_theano.runs.sweep import Task, check_cluster_options, run_tasks
 
+pytestmark = pytest.mark.slow  # starts Dask clusters and kills a worker
+
 pytest.importorskip("distributed")
 
 

@@ -21,6 +21,8 @@ import paper_figure2  # noqa: E402
 import train_freyface  # noqa: E402
 import train_mnist  # noqa: E402
 
+pytestmark = pytest.mark.slow  # end-to-end training runs and the example scripts, figures included
+
 SMALL = ["--epochs", "2", "--hidden", "16", "--n-latent", "2", "--batch-size", "50", "--dtype", "float64"]
 
 

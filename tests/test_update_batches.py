@@ -50,6 +50,7 @@ def test_update_batches_equals_the_loop_of_update_on_c(continuous, n_samples, bi
 
 
 @pytest.mark.parametrize("mode", ["JAX", "NUMBA"])
+@pytest.mark.slow  # compiles with JAX and Numba
 def test_update_batches_equals_the_loop_of_update_on_other_backends(mode):
     if mode == "JAX":
         pytest.importorskip("jax")
@@ -61,6 +62,7 @@ def test_update_batches_equals_the_loop_of_update_on_other_backends(mode):
     np.testing.assert_allclose([c.update(int(i), 1) for i in ORDER], fused, rtol=1e-10)
 
 
+@pytest.mark.slow  # compiles with JAX
 def test_on_jax_nothing_crosses_between_host_and_device_implicitly():
     """After a warm-up call, update_batches and update place their inputs explicitly, keep
     the training set, parameters and moments on the device, and fetch their results

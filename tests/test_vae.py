@@ -392,6 +392,7 @@ def test_bad_calls(tiny_binary):
     np.testing.assert_array_equal(vae.params["W_xh"].get_value(), before)
 
 
+@pytest.mark.slow  # compiles the model twice in fresh processes, cold then warm
 def test_a_cold_compile_cache_is_announced_once_and_a_warm_one_not(tmp_path):
     """The first build compiles C modules and says so in one line; the second is silent."""
     import subprocess
