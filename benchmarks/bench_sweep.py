@@ -40,9 +40,9 @@ def main(argv=None):
         for r in range(args.rounds):
             for workers in (None, args.workers):
                 begin = time.perf_counter()
-                rows[workers] = make_figure2(os.path.join(scratch, f"{r}_{workers}"), ["freyface"],
-                                             ["aevb", "wake-sleep"], budget, latents={2}, data=args.data,
-                                             workers=workers, log=lambda line: None)
+                rows[workers] = make_figure2(os.path.join(scratch, f"{r}_{workers}"), datasets=["freyface"],
+                                             methods=["aevb", "wake-sleep"], budgets=budget, latents={2},
+                                             data=args.data, workers=workers, log=lambda line: None)
                 times[workers].append(time.perf_counter() - begin)
                 print(f"round {r + 1}, {'one process' if workers is None else f'{workers} workers'}: "
                       f"{times[workers][-1]:.1f} s", flush=True)

@@ -43,9 +43,9 @@ def main(argv=None):
     methods = parse_list(args.methods, settings.FIGURE2_METHODS, "--methods")
     budgets = parse_budget(args.budget, datasets)
     latents = None if args.latents is None else {int(n) for n in args.latents.split(",")}
-    rows = make_figure2(args.out, datasets, methods, budgets, latents, args.data, args.dtype, args.mode,
-                        args.rows_per_decade, log=lambda line: print(line, flush=True), workers=args.workers,
-                        scheduler=args.scheduler)
+    rows = make_figure2(args.out, datasets=datasets, methods=methods, budgets=budgets, latents=latents,
+                        data=args.data, dtype=args.dtype, mode=args.mode, rows_per_decade=args.rows_per_decade,
+                        log=lambda line: print(line, flush=True), workers=args.workers, scheduler=args.scheduler)
     print(f"wrote {args.out}/figure2.csv and figure2.png")
     return rows
 

@@ -49,10 +49,10 @@ def main(argv=None):
         sizes = [int(s) for s in args.train_sizes.split(",")]
     except ValueError:
         raise ValueError(f"--train-sizes must be whole numbers, got {args.train_sizes!r}") from None
-    rows = make_figure3(args.out, sizes, methods, args.budget, args.data, args.dtype, args.mode,
-                        args.points_per_decade, args.chains, args.prior_starts, args.mcem_max_size,
-                        log=lambda line: print(line, flush=True), workers=args.workers,
-                        scheduler=args.scheduler)
+    rows = make_figure3(args.out, sizes=sizes, methods=methods, budget=args.budget, data=args.data,
+                        dtype=args.dtype, mode=args.mode, per_decade=args.points_per_decade, chains=args.chains,
+                        prior_starts=args.prior_starts, mcem_max_size=args.mcem_max_size,
+                        log=lambda line: print(line, flush=True), workers=args.workers, scheduler=args.scheduler)
     print(f"wrote {args.out}/figure3.csv and figure3.png")
     return rows
 

@@ -33,8 +33,8 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0, help="seeds the draws z ~ p(z) of figure 5")
     args = p.parse_args(argv)
     budgets = parse_budget(args.budget, settings.IMAGE_SHAPES)
-    figure4, figure5 = make_figures45(args.out, budgets, args.data, args.dtype, args.mode, args.seed,
-                                      log=lambda line: print(line, flush=True))
+    figure4, figure5 = make_figures45(args.out, budgets=budgets, data=args.data, dtype=args.dtype, mode=args.mode,
+                                      seed=args.seed, log=lambda line: print(line, flush=True))
     print(f"wrote {figure4} and {figure5}")
     return figure4, figure5
 

@@ -56,7 +56,8 @@ def run_variant(variant, n_z, method, budget, data, out, dtype, seed):
     x_train, x_test = model_data("mnist", data)
     if variant == "binary":
         x_train, (x_test, _) = load_dataset("mnist", data, binarize="static")
-    config = lambda lr: settings.paper_config("mnist", x_train, n_z, hidden, method, lr, dtype, seed)
+    config = lambda lr: settings.paper_config("mnist", x_train, n_latent=n_z, hidden=hidden, method=method,
+                                              learning_rate=lr, dtype=dtype, seed=seed)
     if variant.startswith("lr="):
         step_size = float(variant[3:])
     else:

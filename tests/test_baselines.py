@@ -77,8 +77,8 @@ def test_mcem_step_matches_numpy(continuous, optimizer):
         draws = copy_of(method.get_state()["rng"])
         rows, sl = x[batch * B:(batch + 1) * B], slice(batch * B, (batch + 1) * B)
         z, accepted, probability, log_p = transition(
-            lambda z: ref.log_joint(params, rows, z, "tanh", continuous), z_all[sl], step_all[sl], 10,
-            draws.standard_normal((B, 2)), draws.random(B))
+            lambda z: ref.log_joint(params, rows, z, "tanh", continuous), z_all[sl], step_size=step_all[sl],
+            leapfrog_steps=10, momentum=draws.standard_normal((B, 2)), uniform=draws.random(B))
         np.testing.assert_allclose(log_p, ref.log_joint(params, rows, z, "tanh", continuous)[0], rtol=1e-12)
         z_all[sl], step_all[sl] = z, step_all[sl] * np.exp(0.2 * (probability - 0.9))
         value = method.update(batch, epoch)
@@ -113,8 +113,8 @@ def test_hmc_samples_a_gaussian_and_adapts_to_the_target_acceptance():
     gaussian = lambda z: (-0.5 * np.sum(z ** 2, axis=1), -z)
     rates = []
     for i in range(160):  # 60 transitions that adapt the step sizes, then 100 that do not
-        z, accepted, probability, _ = transition(gaussian, z, step, 4, rng.standard_normal(z.shape),
-                                              rng.random(len(z)))
+        z, accepted, probability, _ = transition(gaussian, z, step_size=step, leapfrog_steps=4,
+                                                 momentum=rng.standard_normal(z.shape), uniform=rng.random(len(z)))
         if i < 60:
             step *= np.exp(0.2 * (probability - 0.9))
         rates.append(accepted.mean())

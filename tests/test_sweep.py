@@ -65,7 +65,8 @@ def test_two_workers_and_a_killed_one_give_the_numbers_of_one_process(full_size_
     monkeypatch.setitem(settings.FIGURE2, "freyface", dict(hidden=8, latents=(2,)))
     epochs = 60
     budget = {"freyface": epochs * settings.samples_per_epoch(datasets.FREY_SHAPE[0] - 365)}
-    run = lambda out, **kw: make_figure2(str(out), ["freyface"], ["aevb", "wake-sleep"], budget,
+    run = lambda out, **kw: make_figure2(str(out), datasets=["freyface"], methods=["aevb", "wake-sleep"],
+                                         budgets=budget,
                                          data=str(full_size_frey), dtype="float64", checkpoint_every=0,
                                          log=lambda line: None, **kw)
     alone = run(tmp_path / "one")
@@ -75,7 +76,7 @@ def test_two_workers_and_a_killed_one_give_the_numbers_of_one_process(full_size_
     killer = threading.Thread(target=kill_mid_run, args=(killed_folder, 10, epochs, seen))
     killer.start()
     lines = []
-    spread = make_figure2(str(tmp_path / "two"), ["freyface"], ["aevb", "wake-sleep"], budget,
+    spread = make_figure2(str(tmp_path / "two"), datasets=["freyface"], methods=["aevb", "wake-sleep"], budgets=budget,
                           data=str(full_size_frey), dtype="float64", checkpoint_every=0, log=lines.append,
                           workers=2)
     killer.join()
@@ -98,7 +99,7 @@ def test_a_free_worker_takes_the_next_task(tmp_path):
     models waited behind a long one while the other worker sat idle. With quick tasks Dask's
     work stealing also rescues it, so this test guards the outcome more than the cause.)"""
     release = tmp_path / "release"
-    tasks = [Task("blocked", _wait_for, str(release))] + [Task(f"quick{i}", _square, i) for i in range(6)]
+    tasks = [Task("blocked", _wait_for, path=str(release))] + [Task(f"quick{i}", _square, i=i) for i in range(6)]
     results = []
     runner = threading.Thread(target=lambda: results.append(run_tasks(tasks, workers=2, log=_lines.append)))
     _lines.clear()
@@ -123,11 +124,11 @@ def _wait_for(path, log):
 
 
 def test_results_come_back_in_task_order_with_their_log_lines():
-    tasks = [Task(f"t{i}", _square, i) for i in range(4)]
+    tasks = [Task(f"t{i}", _square, i=i) for i in range(4)]
     lines = []
     assert run_tasks(tasks, log=lines.append) == [0, 1, 4, 9]
     assert lines == [f"squared {i}" for i in range(4)]
-    assert Task("t", _square, 3)() == (9, ["squared 3"])  # a worker's task gathers its lines
+    assert Task("t", _square, i=3)() == (9, ["squared 3"])  # a worker's task gathers its lines
 
 
 def _square(i, log):

@@ -63,7 +63,7 @@ def model_data(dataset, data=None, split_seed=None, held_out=None):
     return x_train, x_held
 
 
-def train_figure2_model(folder, name, n_z, hidden, method, budget, data, split, dtype, mode, rows_per_decade,
+def train_figure2_model(folder, *, name, n_z, hidden, method, budget, data, split, dtype, mode, rows_per_decade,
                         checkpoint_every, log=print):
     """One model of the figure (a sweep's task, so every setting is an argument, not read
     from ``settings`` in the worker): trained to ``budget`` samples in ``folder``; returns
@@ -72,8 +72,9 @@ def train_figure2_model(folder, name, n_z, hidden, method, budget, data, split, 
     split: Frey Face's (seed, faces held out); checkpoint_every: seconds between checkpoints."""
     with exclusive_run_folder(folder):  # held for the whole task, checked before the data loads
         log(f"{name}, N_z = {n_z}, {method}: up to {budget:.3g} samples in {folder}")
-        vae, _, history = train_model(folder, name, model_data(name, data, *split), n_z, hidden, method, budget,
-                                      dtype, log, mode=mode, checkpoint_every=checkpoint_every)
+        vae, _, history = train_model(folder, dataset=name, data=model_data(name, data, *split), n_latent=n_z,
+                                      hidden=hidden, method=method, budget=budget, dtype=dtype, log=log, mode=mode,
+                                      checkpoint_every=checkpoint_every)
     per_epoch = vae.n_batches * vae.batch_size
     rows = thinned([dict(dataset=name, n_z=n_z, method=method, samples=h["epoch"] * per_epoch,
                          train_bound=h["train_bound"], test_bound=h["valid_bound"]) for h in history],
@@ -83,7 +84,7 @@ def train_figure2_model(folder, name, n_z, hidden, method, budget, data, split, 
     return rows
 
 
-def make_figure2(out, datasets, methods, budgets, latents=None, data=None, dtype="float32", mode=None,
+def make_figure2(out, *, datasets, methods, budgets, latents=None, data=None, dtype="float32", mode=None,
                  rows_per_decade=50, log=print, workers=None, scheduler=None,
                  checkpoint_every=settings.CHECKPOINT_EVERY):
     """Train (or continue) every model of the figure to ``budgets[dataset]`` samples under
@@ -99,11 +100,14 @@ def make_figure2(out, datasets, methods, budgets, latents=None, data=None, dtype
     with exclusive_run_folder(out):  # one run per folder, checked before the data loads
         for name in datasets:
             model_data(name, data, *split)  # a missing or bad file ends the run before any model trains
-        tasks = [Task(f"{name}_nz{n_z}_{method}", train_figure2_model, os.path.join(out, f"{name}_nz{n_z}_{method}"),
-                      name, n_z, settings.FIGURE2[name]["hidden"], method, budgets[name], data, split, dtype, mode,
-                      rows_per_decade, checkpoint_every)
+        tasks = [Task(f"{name}_nz{n_z}_{method}", train_figure2_model,
+                      folder=os.path.join(out, f"{name}_nz{n_z}_{method}"), name=name, n_z=n_z,
+                      hidden=settings.FIGURE2[name]["hidden"], method=method, budget=budgets[name], data=data,
+                      split=split, dtype=dtype, mode=mode, rows_per_decade=rows_per_decade,
+                      checkpoint_every=checkpoint_every)
                  for name, n_z, method in jobs]
-        rows = [row for rows in run_tasks(tasks, workers, scheduler, desc="figure 2", log=log) for row in rows]
+        rows = [row for rows in run_tasks(tasks, workers=workers, scheduler=scheduler, desc="figure 2", log=log)
+                for row in rows]
         write_csv(rows, FIELDS, os.path.join(out, "figure2.csv"))
         plot(rows, datasets, methods, os.path.join(out, "figure2.png"))
     return rows

@@ -42,7 +42,7 @@ def points(budget, per_decade, per_epoch):
     return sorted({math.ceil(t / per_epoch - 1e-9) * per_epoch for t in grid})
 
 
-def evaluate_model(folder, x_train, x_test, method, budget, per_decade, dtype, mode, log,
+def evaluate_model(folder, *, x_train, x_test, method, budget, per_decade, dtype, mode, log,
                    chains=4, prior_starts=1000):
     """Train to each point in turn and estimate log p(x) there; rows kept in the folder, so a
     rerun neither trains nor evaluates twice. Rows of another estimator (an older one, "hmc",
@@ -66,8 +66,9 @@ def evaluate_model(folder, x_train, x_test, method, budget, per_decade, dtype, m
             continue
         # (each epoch's held-out bound in the model's history.csv is on 100 test images only: the
         # figure uses the HMC estimates, and an epoch of 1,000 images is 10 steps)
-        vae, _, history = train_model(folder, "mnist", (x_train, x_test[:100]), settings.FIGURE3_N_Z,
-                                      settings.FIGURE3_HIDDEN, method, target, dtype, log, mode=mode)
+        vae, _, history = train_model(folder, dataset="mnist", data=(x_train, x_test[:100]),
+                                      n_latent=settings.FIGURE3_N_Z, hidden=settings.FIGURE3_HIDDEN, method=method,
+                                      budget=target, dtype=dtype, log=log, mode=mode)
         rows.append(dict(train_size=len(x_train), method=method, samples=len(history) * per_epoch,
                          train_loglik=estimate(vae, x_train[:evaluated]),
                          test_loglik=estimate(vae, x_test[:evaluated]), estimator=estimator))
@@ -94,18 +95,19 @@ def mnist_images(data=None):
     return x_all, x_test
 
 
-def train_figure3_model(folder, size, method, budget, data, dtype, mode, per_decade, chains, prior_starts,
+def train_figure3_model(folder, *, size, method, budget, data, dtype, mode, per_decade, chains, prior_starts,
                         log=print):
     """One model of the figure (a sweep's task): trained on the first ``size`` images and
     estimated at each point up to ``budget``; returns its rows of figure3.csv."""
     with exclusive_run_folder(folder):  # held for the whole task, its estimates included
         log(f"{size:,} training images, {method}: up to {budget:.3g} samples in {folder}")
         x_all, x_test = mnist_images(data)
-        return evaluate_model(folder, x_all[:size], x_test, method, budget, per_decade, dtype, mode, log,
-                              chains, prior_starts)
+        return evaluate_model(folder, x_train=x_all[:size], x_test=x_test, method=method, budget=budget,
+                              per_decade=per_decade, dtype=dtype, mode=mode, log=log, chains=chains,
+                              prior_starts=prior_starts)
 
 
-def make_figure3(out, sizes, methods, budget, data=None, dtype="float32", mode=None, per_decade=4,
+def make_figure3(out, *, sizes, methods, budget, data=None, dtype="float32", mode=None, per_decade=4,
                  chains=4, prior_starts=1000, mcem_max_size=1000, log=print, workers=None, scheduler=None):
     """Train and evaluate every model of the figure under ``out``, then write figure3.csv and
     figure3.png there; returns the figure's rows. MCEM runs only on training sets of at
@@ -120,10 +122,12 @@ def make_figure3(out, sizes, methods, budget, data=None, dtype="float32", mode=N
         if max(sizes) > len(x_all) or min(sizes) < 1:
             raise ValueError(f"--train-sizes must lie in [1, {len(x_all)}], got {sizes}")
         jobs = [(s, m) for s in sizes for m in methods if m != "mcem" or s <= mcem_max_size]
-        tasks = [Task(f"n{size}_{method}", train_figure3_model, os.path.join(out, f"n{size}_{method}"), size,
-                      method, budget, data, dtype, mode, per_decade, chains, prior_starts)
+        tasks = [Task(f"n{size}_{method}", train_figure3_model, folder=os.path.join(out, f"n{size}_{method}"),
+                      size=size, method=method, budget=budget, data=data, dtype=dtype, mode=mode,
+                      per_decade=per_decade, chains=chains, prior_starts=prior_starts)
                  for size, method in jobs]
-        rows = [row for rows in run_tasks(tasks, workers, scheduler, desc="figure 3", log=log) for row in rows]
+        rows = [row for rows in run_tasks(tasks, workers=workers, scheduler=scheduler, desc="figure 3", log=log)
+                for row in rows]
         write_csv(rows, FIELDS, os.path.join(out, "figure3.csv"))
         plot(rows, sizes, os.path.join(out, "figure3.png"))
     return rows

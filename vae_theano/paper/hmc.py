@@ -44,7 +44,7 @@ class PosteriorSampler:
     After a step, ``log_p`` (n,) is log p(x, z) at the chains' states (float64).
     """
 
-    def __init__(self, vae, x, z, leapfrog_steps, step_size=0.1, target_acceptance=0.9,
+    def __init__(self, vae, x, z, *, leapfrog_steps, step_size=0.1, target_acceptance=0.9,
                  adaptation_rate=0.2):
         self.log_joint = log_joint_function(vae)
         self.x = np.asarray(x, dtype=vae.dtype)
@@ -60,15 +60,15 @@ class PosteriorSampler:
         momentum = rng.standard_normal(self.z.shape)
         uniform = rng.random(len(self.z))
         self.z, accepted, probability, self.log_p = transition(
-            lambda z: self.log_joint(self.x, z.astype(self.dtype)), self.z, self.step_size,
-            self.leapfrog_steps, momentum, uniform)
+            lambda z: self.log_joint(self.x, z.astype(self.dtype)), self.z, step_size=self.step_size,
+            leapfrog_steps=self.leapfrog_steps, momentum=momentum, uniform=uniform)
         self.z = self.z.astype(self.dtype)
         if adapt:
             self.step_size *= np.exp(self.adaptation_rate * (probability - self.target_acceptance))
         return accepted
 
 
-def transition(log_joint, z, step_size, leapfrog_steps, momentum, uniform):
+def transition(log_joint, z, *, step_size, leapfrog_steps, momentum, uniform):
     """One HMC transition per row of z (n, k) on log_joint(z) -> (log p (n,), gradient (n, k)).
 
     Leapfrog with per-row step sizes (n,), then the Metropolis test against

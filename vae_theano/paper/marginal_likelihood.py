@@ -11,7 +11,7 @@ from ..validation import check_positive_int
 from .hmc import PosteriorSampler, log_joint_function
 
 
-def hmc_marginal_likelihood(vae, x, posterior_samples=50, leapfrog_steps=4, seed=0, burn_in=100,
+def hmc_marginal_likelihood(vae, x, *, posterior_samples=50, leapfrog_steps=4, seed=0, burn_in=100,
                             chains=4, prior_starts=1000):
     """log p(x) per row in nats by the paper's estimator (appendix D): x (N, D) -> (N,).
 
@@ -48,9 +48,9 @@ def hmc_marginal_likelihood(vae, x, posterior_samples=50, leapfrog_steps=4, seed
         raise ValueError(f"chains ({chains}) must be at most prior_starts + 1 ({prior_starts + 1})")
     x = vae.check_x(x)
     rng = np.random.default_rng(seed)
-    z0 = starting_points(vae, x, chains, prior_starts, rng)  # (N, chains, k)
+    z0 = starting_points(vae, x, chains=chains, prior_starts=prior_starts, rng=rng)  # (N, chains, k)
     rows = np.repeat(x, chains, axis=0)  # row i * chains + c is chain c of row i
-    sampler = PosteriorSampler(vae, rows, z0.reshape(-1, vae.n_latent), leapfrog_steps)
+    sampler = PosteriorSampler(vae, rows, z0.reshape(-1, vae.n_latent), leapfrog_steps=leapfrog_steps)
     for _ in range(burn_in):
         sampler.step(rng)
     fit, fit_log_joint = [], []
@@ -82,7 +82,7 @@ def hmc_marginal_likelihood(vae, x, posterior_samples=50, leapfrog_steps=4, seed
     return -log_mean_exp(np.array(log_ratios), axis=0)
 
 
-def starting_points(vae, x, chains, prior_starts, rng, rows_per_call=20_000):
+def starting_points(vae, x, *, chains, prior_starts, rng, rows_per_call=20_000):
     """Per row of x (N, D), the ``chains`` points with the highest log p(x|z) + log p(z)
     among the encoder's mean and ``prior_starts`` draws from the prior: (N, chains, n_latent)."""
     log_joint = log_joint_function(vae)

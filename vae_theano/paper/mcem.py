@@ -57,8 +57,8 @@ class MCEM(TrainingMethod):
         vae = self.vae
         rows = slice(batch * vae.batch_size, (batch + 1) * vae.batch_size)  # the batch's chains
         x = self.rows(batch)
-        chains = PosteriorSampler(vae, x, self.z[rows], self.leapfrog_steps, self.step_size[rows],
-                                  self.target_acceptance)
+        chains = PosteriorSampler(vae, x, self.z[rows], leapfrog_steps=self.leapfrog_steps,
+                                  step_size=self.step_size[rows], target_acceptance=self.target_acceptance)
         chains.step(self.rng)
         self.z[rows], self.step_size[rows] = chains.z, chains.step_size
         log_joint = float(np.mean(chains.log_joint(x, chains.z)[0]))

@@ -38,7 +38,7 @@ def choose_step_size(build, method, iterations=50, candidates=STEP_SIZES):
     return candidates[int(np.argmax(scores))], dict(zip(candidates, map(float, scores)))
 
 
-def train_model(folder, dataset, data, n_latent, hidden, method, budget, dtype="float32", log=print,
+def train_model(folder, *, dataset, data, n_latent, hidden, method, budget, dtype="float32", log=print,
                 mode=None, seed=42, checkpoint_every=CHECKPOINT_EVERY):
     """Train one model of the paper to ``budget`` training samples in ``folder`` (resumable:
     a bigger budget continues). data = (x_train, x_held): its training rows and the rows
@@ -48,15 +48,15 @@ def train_model(folder, dataset, data, n_latent, hidden, method, budget, dtype="
     Returns (vae, method object, history); history rows as ``training.train``'s.
     """
     x_train, x_held = data
+    model = dict(n_latent=n_latent, hidden=hidden, method=method, dtype=dtype, seed=seed)
     path = os.path.join(folder, CHECKPOINT_FILE)
     if os.path.exists(path):
         step_size = saved_config(load_checkpoint(path)[1], path).learning_rate
     else:
         step_size, scores = choose_step_size(
-            lambda lr: paper_config(dataset, x_train, n_latent, hidden, method, lr, dtype, seed)
-            .build_model(x_train, mode), method)
+            lambda lr: paper_config(dataset, x_train, **model, learning_rate=lr).build_model(x_train, mode), method)
         log(f"  step size {step_size} (training bounds after 50 iterations: {json.dumps(scores)})")
-    config = paper_config(dataset, x_train, n_latent, hidden, method, step_size, dtype, seed)
+    config = paper_config(dataset, x_train, **model, learning_rate=step_size)
     vae = config.build_model(x_train, mode)
     runner = make_method(method, vae)
     epochs = max(1, math.ceil(budget / samples_per_epoch(len(x_train))))

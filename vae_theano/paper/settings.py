@@ -48,7 +48,7 @@ def samples_per_epoch(N):
     return N // batch_size * batch_size
 
 
-def paper_config(dataset, x_train, n_latent, hidden, method, learning_rate, dtype="float32", seed=42):
+def paper_config(dataset, x_train, *, n_latent, hidden, method, learning_rate, dtype="float32", seed=42):
     """The ``RunConfig`` of one of the paper's models: tanh, Adagrad with step size
     ``learning_rate``, the weight prior, M = 100 (or N when smaller), a bounded Gaussian
     mean and the paper's split (``FREY_SPLIT``) for Frey Face, trained on x_train (N, D) by

@@ -106,7 +106,7 @@ def train_and_draw(args, x_train, x_valid, *, continuous, image_shape, dataset, 
         f"{config.dtype}, mode {args.mode}; set up in {time.perf_counter() - begin:.1f} s "
         "(each function compiles on its first use, the first epoch's steps and validation)")
     history = train(vae, x_valid, args.epochs, args.out, config, fresh=args.fresh, log=log)
-    draw_pictures(vae, history, x_valid, image_shape, args.out, labels_valid)
+    draw_pictures(vae, history, x_valid, image_shape=image_shape, out=args.out, labels_valid=labels_valid)
     final = mean_lower_bound(vae, x_valid) if not history else history[-1]["valid_bound"]
     log(f"done: validation bound {final:.2f} nats per {'image' if image_shape else 'datapoint'} "
         f"after {len(history)} epochs; total {time.perf_counter() - begin:.1f} s; "
@@ -114,7 +114,7 @@ def train_and_draw(args, x_train, x_valid, *, continuous, image_shape, dataset, 
     return vae, history
 
 
-def draw_pictures(vae, history, x_valid, image_shape, out, labels_valid=None):
+def draw_pictures(vae, history, x_valid, *, image_shape, out, labels_valid=None):
     """Write the run's PNGs into ``out``; returns their paths."""
     paths = {name: os.path.join(out, file) for name, file in PICTURES.items()}
     plots.plot_history(history, paths["history"])

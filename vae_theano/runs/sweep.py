@@ -39,19 +39,20 @@ BLAS_THREADS = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"
 
 
 class Task:
-    """One unit of a sweep: ``fn(*args, log=...)`` returns the task's result.
+    """One unit of a sweep: ``fn(**settings, log=...)`` returns the task's result.
 
-    name: unique within a sweep (Dask's key, and the progress line's label).
+    name: unique within a sweep (Dask's key, and the progress line's label); settings:
+    ``fn``'s arguments, by name.
     """
 
-    def __init__(self, name, fn, *args):
-        self.name, self.fn, self.args = name, fn, args
+    def __init__(self, name, fn, /, **settings):  # positional-only: a setting may be called name
+        self.name, self.fn, self.settings = name, fn, settings
 
     def __call__(self, log=None):
         """The result and, when ``log`` is None, the task's log lines, gathered for the driver."""
         lines = []
         with blas_threads(1):  # a worker's environment holds it to one thread already; a scheduler's may not
-            result = self.fn(*self.args, log=lines.append if log is None else log)
+            result = self.fn(**self.settings, log=lines.append if log is None else log)
         return result, lines
 
 
@@ -70,7 +71,7 @@ def check_cluster_options(workers, scheduler):
                          "pip install 'vae-theano[cluster]' (or pip install distributed)") from None
 
 
-def run_tasks(tasks, workers=None, scheduler=None, retries=2, desc="models", log=print):
+def run_tasks(tasks, *, workers=None, scheduler=None, retries=2, desc="models", log=print):
     """Run every ``Task``; returns their results in the order of ``tasks``.
 
     workers: None (here, one after another) or N local worker processes;

@@ -58,10 +58,11 @@ def train(vae, x_valid, epochs, out, config, *, fresh=False, log=print, method=N
     """
     method = method or AEVB(vae)  # refuses a model without a training set, before the folder is touched
     with exclusive_run_folder(out):
-        return _train(vae, x_valid, epochs, out, config, fresh, log, method, checkpoint_every)
+        return _train(vae, x_valid, epochs, out, config, fresh=fresh, log=log, method=method,
+                      checkpoint_every=checkpoint_every)
 
 
-def _train(vae, x_valid, epochs, out, config, fresh, log, method, checkpoint_every):
+def _train(vae, x_valid, epochs, out, config, *, fresh, log, method, checkpoint_every):
     path = os.path.join(out, CHECKPOINT_FILE)
     shuffle_rng = np.random.default_rng(config.seed)
     binarize_rng = np.random.default_rng([config.seed, 1])
