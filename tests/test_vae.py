@@ -115,6 +115,46 @@ def test_gaussian_log_density_is_the_normal_pdf():
     np.testing.assert_allclose(f(x[:3]), want, rtol=1e-12)
 
 
+def test_the_densities_are_scipys():
+    """formulas' two densities, which the decoder, the estimators, wake-sleep and HMC share."""
+    from scipy.stats import norm
+
+    from vae_theano.formulas import gaussian_log_density, standard_normal_log_density
+
+    rs = np.random.RandomState(3)
+    x, mean, log_var = rs.normal(size=(3, 4, 5)) * [[[3.0]], [[1.0]], [[2.0]]]
+    xs, ms, vs = pt.tensor3("x"), pt.tensor3("m"), pt.tensor3("v")
+    got = pytensor.function([xs, ms, vs], gaussian_log_density(xs, ms, vs))(x[None], mean[None], log_var[None])[0]
+    np.testing.assert_allclose(got, norm.logpdf(x, loc=mean, scale=np.exp(0.5 * log_var)), rtol=1e-13)
+    np.testing.assert_allclose(pytensor.function([xs], standard_normal_log_density(xs))(x[None])[0], norm.logpdf(x),
+                               rtol=1e-13)
+
+
+def test_the_decoder_gives_back_its_distribution(tiny_binary):
+    """``decoder_distribution``: the Bernoulli decoder's probabilities and logits, the Gaussian
+    decoder's mean and log-variance, the same numbers ``decoder`` scores x with."""
+    from scipy.stats import norm
+
+    z = np.random.RandomState(4).normal(size=(3, 2))
+    zs = pt.matrix("z")
+    bernoulli = small_vae(tiny_binary)
+    p = bernoulli.decoder_distribution(zs)
+    mean, logits = pytensor.function([zs], [p.mean, p.logits])(z)
+    assert p.log_var is None
+    np.testing.assert_allclose(mean, 1 / (1 + np.exp(-logits)), rtol=1e-12)
+    np.testing.assert_allclose(mean, bernoulli.decode(z), rtol=1e-12)
+    gaussian = small_vae(gaussian_data(), continuous=True)
+    p = gaussian.decoder_distribution(zs)
+    mean, log_var = pytensor.function([zs], [p.mean, p.log_var])(z)
+    assert p.logits is None and mean.shape == log_var.shape == (3, 6)
+    xs = pt.matrix("x")
+    logpxz = pytensor.function([xs, zs], gaussian.decoder(xs, zs)[1])(gaussian_data()[:3], z)
+    want = norm.logpdf(gaussian_data()[:3], loc=mean, scale=np.exp(0.5 * log_var)).sum(axis=1)
+    np.testing.assert_allclose(logpxz, want, rtol=1e-10)
+    assert bernoulli.decoder_params == ("W_zh", "b_zh", "W_hx", "b_hx")
+    assert gaussian.decoder_params == ("W_zh", "b_zh", "W_hxmu", "b_hxmu", "W_hxsigma", "b_hxsigma")
+
+
 def test_relu_passes_the_gradient_at_zero():
     from vae_theano.vae import relu
 

@@ -1,5 +1,9 @@
 """Formulas of the model, each written once in plain PyTensor and kept as one graph node.
 
+The densities every part uses, written once: ``gaussian_log_density`` (the
+Gaussian decoder's log p(x|z), the encoder's log q(z|x), wake-sleep's sleep
+term) and ``standard_normal_log_density`` (the prior p(z)), plain PyTensor.
+
 ``bernoulli_log_likelihood`` (the decoder's log p(x|z)) and ``adam_update``
 (one parameter's Adam step) are where a training step spends its time outside
 the matrix products; ``adagrad_update`` is the paper's optimiser. Each builds a small ``OpFromGraph`` (PyTensor's
@@ -14,8 +18,22 @@ maths, and a backend can recognise the formula by its node:
   ``cxx_only``, as PyTensor's own BLAS rewrites are).
 """
 
+import numpy as np
 import pytensor.tensor as pt
 from pytensor.compile.builders import SymbolicOp
+
+LOG_2PI = float(np.log(2 * np.pi))  # a Python float: it takes the model's dtype, not float64
+
+
+def gaussian_log_density(x, mean, log_var):
+    """log N(x; mean, exp(log_var)) of each value (a diagonal Gaussian, elementwise; sum
+    over the last axis for a row's): -(log 2 pi + log_var) / 2 - (x - mean)^2 / (2 exp(log_var))."""
+    return -(0.5 * LOG_2PI + 0.5 * log_var) - 0.5 * ((x - mean) ** 2 / pt.exp(log_var))
+
+
+def standard_normal_log_density(z):
+    """log N(z; 0, 1) of each value, the prior p(z)'s terms: -(log 2 pi) / 2 - z^2 / 2."""
+    return -0.5 * LOG_2PI - 0.5 * z ** 2
 
 
 class ShapesFromInputs:

@@ -27,16 +27,18 @@ import pytensor.tensor as pt
 
 from . import evaluate, functions, persistence
 from .backends import batch_rows, resolve_mode
-from .formulas import adagrad_update, adam_update, bernoulli_log_likelihood
+from .formulas import adagrad_update, adam_update, bernoulli_log_likelihood, gaussian_log_density
 from .options import check_options
 from .validation import (check_batch, check_batches, check_dtype, check_epoch, check_latent,
                          check_positive_int, check_rows, check_trainable, check_training_set)
 
 epsilon = 1e-8  # Adam's denominator guard, as in the original
 sigma_init = 0.01  # standard deviation of the initial weights
-LOG_2PI = float(np.log(2 * np.pi))  # a Python float: it takes the model's dtype, not float64
 ENCODER_PARAMS = ("W_xh", "b_xh", "W_hmu", "b_hmu", "W_hsigma", "b_hsigma")  # q(z|x); the rest is p(x|z)
 
+Decoded = namedtuple("Decoded", "mean log_var logits")
+Decoded.__doc__ = """p(x|z) at a batch of z, each (batch, D): the Gaussian decoder's mean and log-variance
+(logits None), or the Bernoulli decoder's probabilities (its mean) and their logits (log_var None)."""
 Bound = namedtuple("Bound", "logpx mu log_sigma z reconstructed_x logpxz KLD")
 Bound.__doc__ = """The symbolic pieces of the variational lower bound for a batch x: (batch, D).
 
@@ -172,6 +174,7 @@ class VAE:
                                    name=name))
             for name, size in parameter_sizes(self.continuous, self.features, hu_encoder, n_latent,
                                               hu_decoder).items())
+        self.decoder_params = tuple(name for name in self.params if name not in ENCODER_PARAMS)  # p(x|z)'s
 
         # Adam's first and second moments, zero at the start.
         self.m = OrderedDict((key, pytensor.shared(np.zeros_like(value.get_value()), name="m_" + key))
@@ -218,20 +221,24 @@ class VAE:
         finite even where the sigmoid saturates to 0 or 1 (the original's
         binary_crossentropy of the sigmoid was not).
         """
+        p = self.decoder_distribution(z)
+        if x is None:
+            return p.mean, None
+        if self.continuous:
+            return p.mean, gaussian_log_density(x, p.mean, p.log_var).sum(axis=1)
+        return p.mean, bernoulli_log_likelihood(x, p.logits)
+
+    def decoder_distribution(self, z):
+        """p(x|z)'s parameters at z (batch, n_latent): ``Decoded``, what ``decoder`` scores x
+        with and what wake-sleep's dreams are drawn from."""
         h_decoder = self.nonlinearity(pt.dot(z, self.params["W_zh"]) + self.params["b_zh"].dimshuffle("x", 0))
         if self.continuous:
-            reconstructed_x = pt.dot(h_decoder, self.params["W_hxmu"]) + self.params["b_hxmu"].dimshuffle("x", 0)
+            mean = pt.dot(h_decoder, self.params["W_hxmu"]) + self.params["b_hxmu"].dimshuffle("x", 0)
             if self.bounded_mean:  # the paper's Frey Face decoder: a mean in (0, 1)
-                reconstructed_x = pt.sigmoid(reconstructed_x)
-            log_sigma_decoder = pt.dot(h_decoder, self.params["W_hxsigma"]) + self.params["b_hxsigma"]
-            logpxz = None if x is None else (
-                -(0.5 * LOG_2PI + 0.5 * log_sigma_decoder)
-                - 0.5 * ((x - reconstructed_x) ** 2 / pt.exp(log_sigma_decoder))).sum(axis=1)
-        else:
-            logits = pt.dot(h_decoder, self.params["W_hx"]) + self.params["b_hx"].dimshuffle("x", 0)
-            reconstructed_x = pt.sigmoid(logits)
-            logpxz = None if x is None else bernoulli_log_likelihood(x, logits)
-        return reconstructed_x, logpxz
+                mean = pt.sigmoid(mean)
+            return Decoded(mean, pt.dot(h_decoder, self.params["W_hxsigma"]) + self.params["b_hxsigma"], None)
+        logits = pt.dot(h_decoder, self.params["W_hx"]) + self.params["b_hx"].dimshuffle("x", 0)
+        return Decoded(pt.sigmoid(logits), None, logits)
 
     def lower_bound(self, x, eps):
         """The bound's graph for a batch x (batch, D); see ``Bound``.
@@ -313,10 +320,8 @@ class VAE:
     def create_gradientfunctions(self, x_train):
         """How update(batch, epoch), likelihood(x), encode(x) and decode(z) compile (the
         original's createGradientFunctions), and encode_mean and update_batches:
-        {name: a function that builds the graph and compiles it}, called by
-        ``compiled`` on first use (training never calls encode or decode). The
-        noise eps is an input, drawn on the host from srng's own generator
-        (``noise``): the same draws on every backend. Where update's rows come
+        {name: a function that builds the graph and compiles it}, called by ``compiled``
+        on first use. The noise eps is an input (``sampler``). Where update's rows come
         from (a slice of x_train, or fed) is the backend's (``batch_rows``).
         """
         x, epoch, eps_z, z = pt.matrix("x"), pt.scalar("epoch"), pt.matrix("eps_z"), pt.matrix("z")
@@ -386,11 +391,8 @@ class VAE:
         return tuple(self.compiled("encode_mean")(self.check_x(x)))
 
     def sample(self, n, seed=None):
-        """Decoder means for n draws z ~ N(0, I) from the prior -> (n, D).
-
-        ``seed`` seeds a NumPy generator of its own: the model's noise stream
-        is untouched, and the same seed gives the same images.
-        """
+        """Decoder means for n draws z ~ N(0, I) from the prior -> (n, D). ``seed`` seeds a NumPy
+        generator of its own (the model's noise stream is untouched): the same seed, the same images."""
         check_positive_int("n", n)
         z = np.random.default_rng(seed).standard_normal((n, self.n_latent))
         return self.decode(z)

@@ -17,7 +17,7 @@ import numpy as np
 import pytensor
 import pytensor.tensor as pt
 
-from ..vae import LOG_2PI
+from ..formulas import standard_normal_log_density
 
 
 
@@ -27,7 +27,7 @@ def log_joint_function(vae):
     def build():
         x, z = pt.matrix("x"), pt.matrix("z")
         _, logpxz = vae.decoder(x, z)
-        log_joint = logpxz + (-0.5 * LOG_2PI - 0.5 * z ** 2).sum(axis=1)
+        log_joint = logpxz + standard_normal_log_density(z).sum(axis=1)
         gradient = pytensor.grad(log_joint.sum(), z)  # rows are independent
         return pytensor.function([x, z], [log_joint, gradient], mode=vae.mode, name="log_joint")
 

@@ -18,7 +18,6 @@ import pytensor.tensor as pt
 
 from ..runs.methods import TrainingMethod
 from ..validation import check_positive_int
-from ..vae import ENCODER_PARAMS
 from .hmc import PosteriorSampler
 
 
@@ -46,9 +45,8 @@ class MCEM(TrainingMethod):
         vae = self.vae
         x, z, epoch = pt.matrix("x"), pt.matrix("z"), pt.scalar("epoch")
         _, logpxz = vae.decoder(x, z)
-        decoder = [name for name in vae.params if name not in ENCODER_PARAMS]
-        grads = pytensor.grad(logpxz.mean(), [vae.params[n] for n in decoder])
-        updates = vae.get_updates(dict(zip(decoder, grads)), epoch)
+        grads = pytensor.grad(logpxz.mean(), [vae.params[n] for n in vae.decoder_params])
+        updates = vae.get_updates(dict(zip(vae.decoder_params, grads)), epoch)
         return pytensor.function([x, z, epoch], logpxz.mean(), updates=updates, mode=vae.mode,
                                  name="mcem_m_step", on_unused_input="ignore")
 

@@ -18,8 +18,9 @@ All noise comes from the model's generator, as ``update``'s does.
 import pytensor
 import pytensor.tensor as pt
 
+from ..formulas import gaussian_log_density
 from ..runs.methods import TrainingMethod
-from ..vae import ENCODER_PARAMS, LOG_2PI
+from ..vae import ENCODER_PARAMS
 
 
 class WakeSleep(TrainingMethod):
@@ -43,28 +44,23 @@ class WakeSleep(TrainingMethod):
         mu, log_sigma = vae.encoder(x)
         z = pytensor.gradient.disconnected_grad(vae.sampler(mu, log_sigma, eps))
         _, logpxz = vae.decoder(x, z)
-        decoder = [name for name in vae.params if name not in ENCODER_PARAMS]
-        wake = pytensor.grad(logpxz.mean(), [vae.params[n] for n in decoder])
+        wake = pytensor.grad(logpxz.mean(), [vae.params[n] for n in vae.decoder_params])
         # sleep: the encoder learns to recover the dream's z from the dream
         x_dream = pytensor.gradient.disconnected_grad(self.dream(z_dream, dream_noise))
         mu_d, log_sigma_d = vae.encoder(x_dream)
-        log_q = (-0.5 * LOG_2PI - 0.5 * log_sigma_d
-                 - 0.5 * (z_dream - mu_d) ** 2 / pt.exp(log_sigma_d)).sum(axis=1)
+        log_q = gaussian_log_density(z_dream, mu_d, log_sigma_d).sum(axis=1)
         sleep = pytensor.grad(log_q.mean(), [vae.params[n] for n in ENCODER_PARAMS])
-        updates = vae.get_updates({**dict(zip(decoder, wake)), **dict(zip(ENCODER_PARAMS, sleep))}, epoch)
+        updates = vae.get_updates({**dict(zip(vae.decoder_params, wake)), **dict(zip(ENCODER_PARAMS, sleep))}, epoch)
         return pytensor.function([x, eps, z_dream, dream_noise, epoch], bound.logpx, updates=updates,
                                  mode=vae.mode, name="wake_sleep", on_unused_input="ignore")
 
     def dream(self, z, noise):
         """x ~ p(x|z) from noise: Bernoulli, noise ~ U(0, 1) and x = [noise < p]; Gaussian,
         noise ~ N(0, I) and x = mean + exp(log_var / 2) noise. z: (B, n_latent) -> (B, D)."""
-        vae = self.vae
-        mean, _ = vae.decoder(None, z)
-        if not vae.continuous:
-            return pt.cast(pt.lt(noise, mean), vae.dtype)
-        h = vae.nonlinearity(pt.dot(z, vae.params["W_zh"]) + vae.params["b_zh"])
-        log_var = pt.dot(h, vae.params["W_hxsigma"]) + vae.params["b_hxsigma"]
-        return mean + pt.exp(0.5 * log_var) * noise
+        p = self.vae.decoder_distribution(z)
+        if not self.vae.continuous:
+            return pt.cast(pt.lt(noise, p.mean), self.vae.dtype)
+        return p.mean + pt.exp(0.5 * p.log_var) * noise
 
     def train_step(self, batch, epoch):
         """One wake-sleep step on batch ``batch`` of the model's x_train; returns its bound."""
