@@ -24,7 +24,7 @@ of the package is here, and importing ``vae_theano.backends`` runs them.
 """
 
 from pytensor.compile import optdb
-from pytensor.graph.rewriting.basic import dfs_rewriter, node_rewriter
+from pytensor.graph.rewriting.basic import copy_stack_trace, dfs_rewriter, node_rewriter
 from pytensor.graph.traversal import ancestors
 from pytensor.raise_op import Assert
 
@@ -37,10 +37,12 @@ def use_c_loops(fgraph, node):
     """Replace a formula of ``vae_theano.formulas`` by the C Op that computes it."""
     op = node.op
     if isinstance(op, AdamUpdate):
-        return AdamStep(op.b1, op.b2, op.epsilon).make_node(*node.inputs).outputs
-    if isinstance(op, BernoulliLogLikelihood):
-        return BernoulliLogLik().make_node(*node.inputs).outputs
-    return BernoulliLogLikGrad().make_node(*node.inputs).outputs
+        c_op = AdamStep(op.b1, op.b2, op.epsilon)
+    else:
+        c_op = BernoulliLogLik() if isinstance(op, BernoulliLogLikelihood) else BernoulliLogLikGrad()
+    outputs = c_op.make_node(*node.inputs).outputs
+    copy_stack_trace(node.outputs, outputs)  # an error in the C loop points at the formula's line
+    return outputs
 
 
 # Before PyTensor inlines every OpFromGraph (``inline_ofg_expansion``, position
@@ -59,6 +61,8 @@ def fuse_bernoulli(fgraph, node):
             if client.outputs[0] in ancestors([g]):
                 return None
             sums, gradient = BernoulliLogLikAndGrad().make_node(x, a, g).outputs
+            copy_stack_trace(client.outputs[0], sums)
+            copy_stack_trace(node.outputs[0], gradient)
             return {client.outputs[0]: sums, node.outputs[0]: gradient}
     return None
 
@@ -72,7 +76,9 @@ def adam_step_inplace(fgraph, node):
     """Make an AdamStep write theta, m and v in place."""
     op = node.op
     if not op.inplace:
-        return AdamStep(op.b1, op.b2, op.epsilon, inplace=True).make_node(*node.inputs).outputs
+        outputs = AdamStep(op.b1, op.b2, op.epsilon, inplace=True).make_node(*node.inputs).outputs
+        copy_stack_trace(node.outputs, outputs)
+        return outputs
     return None
 
 
