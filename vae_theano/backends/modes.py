@@ -82,7 +82,7 @@ def scan_mode(mode):
     every step then wrote fresh copies and AdamStep could not run in place.
     With one slot, PyTensor turns each state into an untraced recurrence that
     the step updates in place, as ``update`` does its shared variables.
-    ``tests/test_update_batches.py`` checks that this still happens.
+    ``tests/backends/test_update_batches.py`` checks that this still happens.
     """
     # FAST_COMPILE runs no scan rewrite: adding the buffer one alone would shrink
     # buffers that nothing then turns into untraced recurrences.
@@ -104,7 +104,7 @@ def step_scan(mode, step, **kwargs):
     mode has it. Given a mode, a scan otherwise runs its step without freeing
     intermediates (``scan__allow_gc``), and then the Adagrad step's third
     bound came out NaN (float64, against the loop of ``update``;
-    ``tests/test_paper_options.py``), a PyTensor fault we did not chase.
+    ``tests/paper/test_paper_options.py``), a PyTensor fault we did not chase.
     """
     if not isinstance(getattr(mode, "linker", None), ParallelCVMLinker):
         return pytensor.scan(step, **kwargs)

@@ -14,7 +14,7 @@ their labels, the principal axes of those points and a few example images. It
 fetches nothing (its Content-Security-Policy allows no connection at all), so it
 works offline, opened from disk. ``page.js`` does the model's maths in JavaScript
 (doubles, from the stored weights) and exposes it as ``window.vae = {nLatent,
-features, imageShape, decode(z), encode(x)}``; ``tests/test_explorer.py`` checks
+features, imageShape, decode(z), encode(x)}``; ``tests/explorer/test_explorer.py`` checks
 it against ``vae.decode`` and ``vae.encode_mean`` in headless Chromium.
 """
 

@@ -10,7 +10,7 @@ import pytest
 
 from vae_theano import VAE
 from vae_theano.persistence import get_parameters
-from vae_theano.runs.checkpoint import load_model, load_run
+from vae_theano.runs.checkpoint import load_model
 from vae_theano.runs.config import RunConfig
 from vae_theano.runs.methods import AEVB
 from vae_theano.runs.training import train

@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 import scipy.io
 
+from conftest import REPO
 from vae_theano import VAE, datasets
 from vae_theano.paper import figure2, figure3, settings
 from vae_theano.runs.checkpoint import CheckpointError, load_checkpoint
 from vae_theano.runs.config import RunConfig
 from vae_theano.runs.training import TrainingDiverged, read_history, train
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples"))
+sys.path.insert(0, os.path.join(REPO, "examples"))
 import evaluate as evaluate_example  # noqa: E402
 import paper_figure2  # noqa: E402
 import train_freyface  # noqa: E402

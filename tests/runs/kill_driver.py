@@ -1,6 +1,6 @@
 """Run examples/train_mnist.py on a tiny MNIST in this process, and SIGKILL it at a chosen moment.
 
-    python tests/kill_driver.py KILL ARGS...
+    python tests/runs/kill_driver.py KILL ARGS...
 
 KILL is "none", "update:E:K" (at the K-th training call of epoch E),
 "save:E" (halfway through writing epoch E's checkpoint) or "history:E" (after
@@ -17,7 +17,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "examples"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "examples"))  # tests/runs -> the repo
 
 import numpy as np  # noqa: E402
 
