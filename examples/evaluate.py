@@ -32,7 +32,7 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0, help="seeds the importance samples")
     args = p.parse_args(argv)
 
-    vae, config, (x, split) = load_run(args.run_dir, args.data)
+    vae, config, (x, split, _) = load_run(args.run_dir, args.data)
     x = x[:args.limit]
     bound = mean_lower_bound(vae, x)
     print(f"{config.dataset} {split} set, {len(x)} rows: lower bound {bound:.2f} nats per datapoint "

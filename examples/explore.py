@@ -24,8 +24,8 @@ import webbrowser
 
 from vae_theano import explorer, pretrained
 from vae_theano.explorer import browser
-from vae_theano.datasets import IMAGE_SHAPES, load_mnist
-from vae_theano.runs.checkpoint import CHECKPOINT_FILE, load_checkpoint, load_model, restore, saved_config
+from vae_theano.datasets import IMAGE_SHAPES
+from vae_theano.runs.checkpoint import CHECKPOINT_FILE, load_model, load_run_model
 from vae_theano.runs.cli import add_option_flags, cli
 from vae_theano.runs.config import RunConfig, load_dataset
 
@@ -45,9 +45,7 @@ def open_model(source, **settings):
     path = os.path.join(source, CHECKPOINT_FILE)
     title = os.path.basename(os.path.normpath(source))
     if os.path.isfile(path):
-        state, meta = load_checkpoint(path)
-        config = saved_config(meta, path)
-        vae = restore(config.build_model(None), state, meta, path)
+        vae, config = load_run_model(source)
         return vae, config.dataset, config, title, describe(vae, config)
     if not os.path.exists(source):
         raise FileNotFoundError(f"{source}: no such file or folder, and no pretrained model of that name "
@@ -121,12 +119,12 @@ def main(argv=None):
     if args.points or args.examples:
         if dataset is None:
             p.error(f"{vae.features} pixels are no known data set's: give --dataset, or --points 0 --examples 0")
-        # The rows the model is evaluated on: MNIST's test images, Frey Face's held-out faces.
-        _, (x_held, _) = config.load_data(args.data) if config else load_dataset(dataset, args.data)
+        # The rows the model is evaluated on: MNIST's test images (and digits), Frey Face's held-out faces.
+        _, held = config.load_data(args.data) if config else load_dataset(dataset, args.data)
+        x_held = held.x
         if args.points:
             points = vae.encode_mean(x_held[:args.points])[0]
-            if dataset == "mnist":  # the digits, to colour the dots (load_dataset gives the images alone)
-                labels = load_mnist(args.data)[2][1][:args.points]
+            labels = None if held.labels is None else held.labels[:args.points]
         if args.examples:
             examples = x_held[-args.examples:]  # the last rows: not among the dots where the set has more
     size = explorer.write_page(vae, args.out, title=title, image_shape=image_shape, points=points, labels=labels,

@@ -91,7 +91,7 @@ def main(argv=None):
     p.add_argument("--data", default=None, help="data file or folder (default: as the loaders search)")
     args = p.parse_args(argv)
 
-    vae, config, (x_held, held_name) = load_run(args.run_dir, args.data)
+    vae, config, (x_held, held_name, _) = load_run(args.run_dir, args.data)
     epochs, last = final_epoch(args.run_dir)
     if args.retrain:  # checked before anything is written
         other, other_config, _ = load_run(args.retrain, args.data)

@@ -55,7 +55,7 @@ def run_variant(variant, n_z, method, budget, data, out, dtype, seed):
     hidden = settings.FIGURE2["mnist"]["hidden"]
     x_train, x_test = model_data("mnist", data)
     if variant == "binary":
-        x_train, (x_test, _) = load_dataset("mnist", data, binarize="static")
+        x_train, (x_test, _, _) = load_dataset("mnist", data, binarize="static")
     config = lambda lr: settings.paper_config("mnist", x_train, n_latent=n_z, hidden=hidden, method=method,
                                               learning_rate=lr, dtype=dtype, seed=seed)
     if variant.startswith("lr="):

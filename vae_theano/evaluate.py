@@ -7,7 +7,6 @@ paper's own estimator of log p(x), by HMC (appendix D), is
 ``vae_theano.paper.marginal_likelihood``.
 """
 
-
 import numpy as np
 import pytensor
 import pytensor.tensor as pt
@@ -15,7 +14,6 @@ from tqdm import tqdm
 
 from .formulas import standard_normal_log_density
 from .validation import check_positive_int
-
 
 
 def mean_lower_bound(vae, x, chunk_size=1000):
@@ -69,20 +67,20 @@ def log_likelihood(vae, x, k=5000, chunk_size=100, seed=0, return_stderr=False, 
 
 
 def compile_log_weights(vae):
-    """f(x (B, D), eps (S, B, n_latent)) -> log p(x|z) + log p(z) - log q(z|x), (S, B)."""
-    with pytensor.config.change_flags(floatX=vae.dtype):
-        x, eps = pt.matrix("x"), pt.tensor3("eps")
-        mu, log_sigma = vae.encoder(x)
-        z = vae.sampler(mu, log_sigma, eps)  # (S, B, n_latent)
-        # One decoder pass over all S * B rows. The shapes are written with -1
-        # and input dimensions only, so that JAX can trace them.
-        rows = pt.broadcast_to(x, (eps.shape[0], x.shape[0], vae.features)).reshape((-1, vae.features))
-        _, logpxz = vae.decoder(rows, z.reshape((-1, vae.n_latent)))
-        logpz = standard_normal_log_density(z).sum(axis=2)
-        # log q(z|x) at z = mu + exp(log_sigma / 2) eps is log N(eps; 0, I) - log_sigma / 2
-        logqz = (standard_normal_log_density(eps) - 0.5 * log_sigma).sum(axis=2)
-        log_w = logpxz.reshape((eps.shape[0], -1)) + logpz - logqz
-        return pytensor.function([x, eps], log_w, mode=vae.mode, name="log_weights")
+    """f(x (B, D), eps (S, B, n_latent)) -> log p(x|z) + log p(z) - log q(z|x), (S, B); built
+    by ``vae.compiled``, which sets the model's floatX."""
+    x, eps = pt.matrix("x"), pt.tensor3("eps")
+    mu, log_sigma = vae.encoder(x)
+    z = vae.sampler(mu, log_sigma, eps)  # (S, B, n_latent)
+    # One decoder pass over all S * B rows. The shapes are written with -1
+    # and input dimensions only, so that JAX can trace them.
+    rows = pt.broadcast_to(x, (eps.shape[0], x.shape[0], vae.features)).reshape((-1, vae.features))
+    _, logpxz = vae.decoder(rows, z.reshape((-1, vae.n_latent)))
+    logpz = standard_normal_log_density(z).sum(axis=2)
+    # log q(z|x) at z = mu + exp(log_sigma / 2) eps is log N(eps; 0, I) - log_sigma / 2
+    logqz = (standard_normal_log_density(eps) - 0.5 * log_sigma).sum(axis=2)
+    log_w = logpxz.reshape((eps.shape[0], -1)) + logpz - logqz
+    return pytensor.function([x, eps], log_w, mode=vae.mode, name="log_weights")
 
 
 def log_mean_exp(a, axis=None):

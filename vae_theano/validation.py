@@ -111,19 +111,20 @@ def check_trainable(x_train, what):
                          f"from its parameters alone); build it with x_train to train it")
 
 
-def check_rows(x, features, continuous):
-    """Rows for a model of ``features`` values per row: ``check_data``, and the right width."""
-    x = check_data(x, "x", continuous)
+def check_rows(x, features, continuous, what="x"):
+    """Rows for a model of ``features`` values per row: ``check_data``, and the right width;
+    ``what`` names them in the message."""
+    x = check_data(x, what, continuous)
     if x.shape[1] != features:
-        raise ValueError(f"x has {x.shape[1]} features per row; this model was built for {features}")
+        raise ValueError(f"{what} has {x.shape[1]} features per row; this model was built for {features}")
     return x
 
 
-def check_latent(z, n_latent):
-    """Latent points z (n, n_latent) of finite numbers."""
-    z = as_array(z, "z")
+def check_latent(z, n_latent, what="z"):
+    """Latent points z (n, n_latent) of finite numbers; ``what`` names them in the message."""
+    z = as_array(z, what)
     if z.ndim != 2 or z.shape[1] != n_latent:
-        raise ValueError(f"z must have shape (n, n_latent={n_latent}), got {z.shape}")
+        raise ValueError(f"{what} must have shape (n, n_latent={n_latent}), got {z.shape}")
     if not np.issubdtype(z.dtype, np.number) or not np.all(np.isfinite(z)):
-        raise ValueError("z must be finite numbers (found NaN, inf or non-numeric values)")
+        raise ValueError(f"{what} must be finite numbers (found NaN, inf or non-numeric values)")
     return z

@@ -110,16 +110,17 @@ def test_the_principal_axes_are_the_points(tmp_path, models):
 
 
 @pytest.mark.parametrize("settings, message", [
-    ({"points": np.zeros((5, 3))}, r"points must be latent points, numbers of shape \(n, 2\), got float64 values "
-                                   r"of shape \(5, 3\)"),
+    ({"points": np.zeros((5, 3))}, r"points must have shape \(n, n_latent=2\), got \(5, 3\)"),
     ({"points": np.zeros((5001, 2))}, "points: 1 to 5000 of them, got 5001"),
-    ({"points": np.full((5, 2), np.nan)}, "points must be finite: some are NaN or infinite"),
+    ({"points": np.full((5, 2), np.nan)}, "points must be finite numbers"),
     ({"points": np.zeros((5, 2)), "labels": [1, 2, 3, 4, 10]}, "labels must be 5 integers 0-9"),
     ({"points": np.zeros((5, 2)), "labels": [1, 2]}, "labels must be 5 integers 0-9"),
     ({"labels": [1, 2]}, "labels colour the points: give points too"),
-    ({"examples": np.full((2, 784), 1.5)}, r"examples must hold values in \[0, 1\]: some are outside, or NaN"),
+    ({"examples": np.full((2, 784), 1.5)}, r"examples must hold values in \[0, 1\], the page's grey levels; "
+                                           r"got values in \[1.5, 1.5\]"),
+    ({"examples": np.full((2, 784), np.nan)}, "examples holds NaN or inf values"),
     ({"examples": np.zeros((101, 784))}, "examples: 1 to 100 of them, got 101"),
-    ({"examples": np.zeros((2, 783))}, r"examples must be images, numbers of shape \(n, 784\)"),
+    ({"examples": np.zeros((2, 783))}, "examples has 783 features per row; this model was built for 784"),
     ({"image_shape": (28, 27)}, r"image_shape \(28, 27\) holds 756 values, the images have 784"),
     ({"image_shape": (-28, -28)}, r"image_shape must be \(height, width\), two positive whole numbers"),
 ])

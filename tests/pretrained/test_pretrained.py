@@ -72,7 +72,7 @@ def test_the_held_out_bound_is_the_cards(name):
     a retrain with other BLAS kernels showed, and the same parameters differ less."""
     card = pretrained.card(name)
     config = RunConfig.from_saved(card["config"])
-    _, (x_held, held_name) = config.load_data(SHARED_DATA)
+    _, (x_held, held_name, _) = config.load_data(SHARED_DATA)
     assert (held_name, len(x_held)) == (card["held_out"]["set"], card["held_out"]["rows"])
     bound = mean_lower_bound(pretrained.load(name), x_held)
     assert bound == pytest.approx(card["held_out"]["bound"], abs=1e-3)  # 1e-6 apart on SkylakeX and Haswell kernels

@@ -29,11 +29,13 @@ import numpy as np
 from ..files.atomic import atomic_write
 from ..latent import principal_axes
 from ..plots import image_shape_of
+from ..validation import check_latent, check_rows
+from ..vae import ENCODER_PARAMS
 
 FOLDER = os.path.dirname(os.path.abspath(__file__))
 DECODER_MEAN = {False: ("W_hx", "b_hx"), True: ("W_hxmu", "b_hxmu")}  # by ``continuous``
 PAGE_ACTIVATIONS = ("relu", "tanh")  # the hidden units page.js knows
-PAGE_PARAMS = ("W_xh", "b_xh", "W_hmu", "b_hmu", "W_hsigma", "b_hsigma", "W_zh", "b_zh")  # + the mean's
+PAGE_PARAMS = ENCODER_PARAMS + ("W_zh", "b_zh")  # the encoder, the decoder's hidden layer; + its mean's
 MODEL_TAG = '<script id="model" type="application/json">'  # page.html's; read_model finds the model by it
 MAX_POINTS = 5000  # latent points drawn on the pad: enough to see the clusters, light enough to draw
 MAX_EXAMPLES = 100  # images to click: a strip, not a data set
@@ -85,30 +87,24 @@ def write_page(vae, path, *, title, image_shape=None, points=None, labels=None, 
 
 
 def check_points(points, n_latent):
-    """points as (n, n_latent) finite float64 values, 1 <= n <= MAX_POINTS; else ValueError."""
-    points = check_table(points, "points", "latent points", n_latent, MAX_POINTS)
-    if not np.all(np.isfinite(points)):
-        raise ValueError("points must be finite: some are NaN or infinite")
+    """points as (n, n_latent) finite float64 values (``validation.check_latent``), 1 <= n <=
+    MAX_POINTS; else ValueError."""
+    points = check_latent(points, n_latent, "points")
+    if not 1 <= len(points) <= MAX_POINTS:
+        raise ValueError(f"points: 1 to {MAX_POINTS} of them, got {len(points)}")
     return points.astype(np.float64)
 
 
 def check_examples(examples, features):
-    """examples as images (m, features) in [0, 1], 1 <= m <= MAX_EXAMPLES; else ValueError."""
-    examples = check_table(examples, "examples", "images", features, MAX_EXAMPLES)
-    if not np.all((examples >= 0) & (examples <= 1)):
-        raise ValueError("examples must hold values in [0, 1]: some are outside, or NaN")
+    """examples as images (m, features) (``validation.check_rows``) in [0, 1], the page's grey
+    levels, 1 <= m <= MAX_EXAMPLES; else ValueError."""
+    examples = check_rows(examples, features, continuous=True, what="examples")
+    if not 1 <= len(examples) <= MAX_EXAMPLES:
+        raise ValueError(f"examples: 1 to {MAX_EXAMPLES} of them, got {len(examples)}")
+    if examples.min() < 0 or examples.max() > 1:
+        raise ValueError(f"examples must hold values in [0, 1], the page's grey levels; "
+                         f"got values in [{examples.min()}, {examples.max()}]")
     return examples
-
-
-def check_table(values, what, rows, columns, most):
-    """values as an array of numbers, (n, columns), 1 <= n <= most; else ValueError naming ``what``."""
-    values = np.asarray(values)
-    if values.ndim != 2 or values.shape[1] != columns or not np.issubdtype(values.dtype, np.number):
-        raise ValueError(f"{what} must be {rows}, numbers of shape (n, {columns}), "
-                         f"got {values.dtype} values of shape {values.shape}")
-    if not 1 <= len(values) <= most:
-        raise ValueError(f"{what}: 1 to {most} of them, got {len(values)}")
-    return values
 
 
 def principal_plane(points):

@@ -10,6 +10,8 @@ import os
 import pathlib
 import shutil
 
+from ..files.atomic import atomic_write
+
 CHROMIUM_ENV = "VAE_THEANO_CHROMIUM"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 # A closed network: no background connections, no updates, no sync (each would try the network).
@@ -73,8 +75,6 @@ def open_page(browser, path, viewport=VIEWPORT):
 
 def screenshot(path, png, executable=None, actions=None):
     """Save a PNG of the page file at ``path`` after ``actions(page)`` (optional), atomically."""
-    from ..files.atomic import atomic_write
-
     with chromium(executable) as browser:
         page, problems = open_page(browser, path)
         if actions:

@@ -55,12 +55,12 @@ def model_data(dataset, data=None, split_seed=None, held_out=None):
     shuffled with ``split_seed``, its last ``held_out`` faces held out (None, None:
     ``settings.FREY_SPLIT``, seed 0 and 365)."""
     if dataset != "freyface":
-        x_train, (x_held, _) = load_dataset(dataset, data)
-        return x_train, x_held
+        x_train, held = load_dataset(dataset, data)
+        return x_train, held.x
     split_seed = settings.FREY_SPLIT["seed"] if split_seed is None else split_seed
     held_out = settings.FREY_SPLIT["held_out"] if held_out is None else held_out
-    x_train, (x_held, _) = load_dataset(dataset, data, split_seed=split_seed, n_train=datasets.FREY_SHAPE[0] - held_out)
-    return x_train, x_held
+    x_train, held = load_dataset(dataset, data, split_seed=split_seed, n_train=datasets.FREY_SHAPE[0] - held_out)
+    return x_train, held.x
 
 
 def train_figure2_model(folder, *, name, n_z, hidden, method, budget, data, split, dtype, mode, rows_per_decade,

@@ -12,13 +12,11 @@ rows at once, each row with its own step size, so that the step sizes can be
 adapted towards a target acceptance rate (the paper's 90 %).
 """
 
-
 import numpy as np
 import pytensor
 import pytensor.tensor as pt
 
 from ..formulas import standard_normal_log_density
-
 
 
 def log_joint_function(vae):

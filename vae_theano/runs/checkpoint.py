@@ -68,9 +68,9 @@ def load_checkpoint(path):
 def load_run(folder, data=None, mode=None):
     """Rebuild a run's model from the checkpoint in ``folder``, with its configuration.
 
-    Returns (vae, config, (x_held, name)): the model with the checkpoint's
+    Returns (vae, config, held_out): the model with the checkpoint's
     parameters and noise state, the run's ``RunConfig``, and the held-out rows
-    to evaluate it on (``RunConfig.load_data``). Works for every run the
+    to evaluate it on (a ``config.HeldOut``, from ``RunConfig.load_data``). Works for every run the
     project makes: the training examples' and each model of the paper's figures.
     """
     path = os.path.join(folder, CHECKPOINT_FILE)
@@ -88,6 +88,15 @@ def restore(vae, state, meta, path):
     vae.set_state({k: v for k, v in state.items() if not k.startswith("method/")}, source=path)
     vae.set_rng_state(meta["srng"])
     return vae
+
+
+def load_run_model(folder, mode=None):
+    """(vae, config): the run in ``folder`` without its data, its configuration's model with
+    the checkpoint's parameters and noise state (``update`` refuses: no training set)."""
+    path = os.path.join(folder, CHECKPOINT_FILE)
+    state, meta = load_checkpoint(path)
+    config = saved_config(meta, path)
+    return restore(config.build_model(None, mode), state, meta, path), config
 
 
 def load_model(source, mode=None, **settings):
@@ -108,8 +117,7 @@ def load_model(source, mode=None, **settings):
         if settings:
             raise ValueError(f"{source} is a run folder, whose configuration gives every setting: "
                              f"drop {', '.join(sorted(settings))}")
-        state, meta = load_checkpoint(path)
-        return restore(saved_config(meta, path).build_model(None, mode), state, meta, path)
+        return load_run_model(source, mode)[0]
     unknown = sorted(set(settings) - LOAD_MODEL_SETTINGS)
     if unknown:
         raise ValueError(f"load_model takes VAE's options {', '.join(sorted(LOAD_MODEL_SETTINGS))}; "

@@ -12,12 +12,16 @@ original's); the fields below take theirs from there.
 
 import dataclasses
 import inspect
+from collections import namedtuple
 
 from ..datasets import load_freyface, load_mnist
 from ..options import OPTIONS
 from ..vae import VAE
 
 DATASETS = ("mnist", "freyface")
+HeldOut = namedtuple("HeldOut", "x name labels")
+HeldOut.__doc__ = """The rows a run is evaluated on: x (n, D), the set's name ("test", "validation"),
+and their labels (n,) where the data set has them (MNIST's digits), else None."""
 _VAE_DEFAULTS = {name: p.default for name, p in inspect.signature(VAE).parameters.items()
                  if p.default is not inspect.Parameter.empty}
 
@@ -105,15 +109,15 @@ class RunConfig(ModelOptions):
                    dtype=self.dtype, features=self.features, **self.options())
 
     def load_data(self, data=None):
-        """(x_train, (x_held, name)): the training rows of this run and the rows to evaluate it
-        on (``load_dataset``): the first N training rows of its data set."""
+        """(x_train, HeldOut): the training rows of this run and the rows to evaluate it on
+        (``load_dataset``): the first N training rows of its data set."""
         x_train, held_out = load_dataset(self.dataset, data, self.binarize, self.split_seed,
                                          self.N if self.dataset == "freyface" else None)
         return x_train[:self.N], held_out
 
 
 def load_dataset(dataset, data=None, binarize=None, split_seed=None, n_train=None):
-    """(x_train, (x_held, name)) of a data set: its training rows, and the rows runs are evaluated on.
+    """(x_train, HeldOut) of a data set: its training rows, and the rows runs are evaluated on.
 
     MNIST: the 50,000 training images (binarised once with seed 0 for runs on binary
     images, binarize "static" or "dynamic") and the 10,000 test images. Frey Face: the
@@ -123,9 +127,9 @@ def load_dataset(dataset, data=None, binarize=None, split_seed=None, n_train=Non
     """
     if dataset == "mnist":
         binary = "static" if binarize in ("static", "dynamic") else None
-        (x_train, _), _, (x_test, _) = load_mnist(data, binarize=binary)
-        return x_train, (x_test, "test")
+        (x_train, _), _, (x_test, y_test) = load_mnist(data, binarize=binary)
+        return x_train, HeldOut(x_test, "test", y_test)
     if dataset == "freyface":
         x_train, x_valid = load_freyface(data, seed=split_seed, n_train=n_train)
-        return x_train, (x_valid, "validation")
+        return x_train, HeldOut(x_valid, "validation", None)
     raise ValueError(f"unknown dataset {dataset!r}; the runs know {', '.join(DATASETS)}")
