@@ -22,7 +22,8 @@ import os
 
 from vae_theano.files.atomic import atomic_write
 from vae_theano.paper import figure2, figure3, settings
-from vae_theano.paper.published_curves import figure2_curves, figure3_curves, value_at
+from vae_theano.paper.published_curves import (figure2_curves, figure3_curves, report_interval,
+                                               reported_like_paper, value_at)
 from vae_theano.runs.cli import cli
 
 BEGIN, END = "<!-- paper-comparison: begin -->", "<!-- paper-comparison: end -->"
@@ -81,6 +82,35 @@ def figure2_table(rows, points):
     return table("Figure 2: the lower bound", curves, points, paper_log_axis=True)
 
 
+def reporting_table(rows, points):
+    """Figure 2's training curves as the paper's loop reported them (the mean of the minibatch
+    bounds since the previous report, ``published_curves.reported_like_paper``) at each
+    point, with the paper's spacing of reports, against our epoch means: how much of each gap to the
+    paper that convention accounts for."""
+    paper = figure2_curves()
+    head = " | ".join(f"{p:.0e}".replace("e+0", "e") for p in points)
+    lines = ["**Figure 2's training curves, reported as the paper's loop did** (ours minus the paper's, "
+             "nats: our epoch means / ours as the paper's loop would have reported them; the interval "
+             "between reports in samples)", "",
+             f"| panel | method | interval | {head} |", "|---|---|---|" + "---|" * len(points)]
+    for (name, n_z, method) in sorted({(r["dataset"], r["n_z"], r["method"]) for r in rows}):
+        if (name, n_z, method) not in paper:
+            continue
+        mine = sorted((r for r in rows if (r["dataset"], r["n_z"], r["method"]) == (name, n_z, method)),
+                      key=lambda r: r["samples"])
+        samples, bounds = [r["samples"] for r in mine], [r["train_bound"] for r in mine]
+        paper_x, paper_y = paper[name, n_z, method]["train"]
+        interval = report_interval(paper_x)
+        cells = []
+        for p in points:
+            theirs, ours = value_at(paper_x, paper_y, p), value_at(samples, bounds, p)
+            as_paper = reported_like_paper(samples, bounds, [p], interval)[0] if p <= samples[-1] else math.nan
+            epochs, as_paper = ours - theirs, as_paper - theirs
+            cells.append("-" if math.isnan(epochs) or math.isnan(as_paper) else f"{epochs:+.1f} / {as_paper:+.1f}")
+        lines.append(f"| {settings.TITLES[name]} N_z={n_z} | {method} | {interval:.2g} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def figure3_table(rows, points):
     paper = figure3_curves()
     curves = {}
@@ -111,7 +141,7 @@ def main(argv=None):
     path2, path3 = (os.path.join(args.results, f"figure{n}.csv") for n in (2, 3))
     if os.path.exists(path2):
         rows = read_rows(path2)
-        tables.append(figure2_table(rows, points))
+        tables += [figure2_table(rows, points), reporting_table(rows, points)]
         if args.draw:
             datasets = [d for d in settings.FIGURE2 if any(r["dataset"] == d for r in rows)]
             figure2.plot(rows, datasets, settings.FIGURE2_METHODS, os.path.join(args.results, "figure2.png"))

@@ -52,6 +52,8 @@ OPTIONS = {
     "activation": Option(str, "hidden units: the original's ReLU or the paper's tanh", choices=("relu", "tanh")),
     "optimizer": Option(str, "the original's Adam, or the paper's Adagrad", choices=("adam", "adagrad")),
     "bounded_mean": Option(bool, "Gaussian decoder: a sigmoid mean in (0, 1), as the paper's Frey Face model"),
+    "init_std": Option(float, "standard deviation of the initial weights (the original's)", check=_positive_finite),
+    "zero_log_var": Option(bool, "the encoder's log-variance weights start at zero (Kingma's code, anglepy)"),
 }
 
 

@@ -124,6 +124,9 @@ class VAE:
     bounded_mean : bool
         Gaussian decoder only: its mean is a sigmoid, in (0, 1), as the
         paper's Frey Face model (the original's was linear).
+    init_std, zero_log_var : float, bool
+        The initial weights' standard deviation (the original's 0.01); with zero_log_var
+        the encoder's log-variance weights start at zero, as in Kingma's code (anglepy).
     features : int, optional
         D, the values per row, for a model built with ``x_train=None``.
     """
@@ -131,7 +134,8 @@ class VAE:
     def __init__(self, continuous, hu_encoder, hu_decoder, n_latent, x_train,
                  b1=0.95, b2=0.999, batch_size=100, learning_rate=0.001, lam=0,
                  *, mode=None, dtype=None, seed=42, bias_correction="epoch", n_samples=1,
-                 activation="relu", optimizer="adam", bounded_mean=False, features=None):
+                 activation="relu", optimizer="adam", bounded_mean=False, features=None, init_std=sigma_init,
+                 zero_log_var=False):
         dtype = check_dtype(dtype or pytensor.config.floatX)
         for name, value in [("hu_encoder", hu_encoder), ("hu_decoder", hu_decoder), ("n_latent", n_latent)]:
             check_positive_int(name, value)
@@ -162,18 +166,15 @@ class VAE:
         self.optimizer = optimizer
         self.bounded_mean = bool(bounded_mean)
 
-        def create_weight(dim_input, dim_output):
-            return self.prng.normal(0, sigma_init, (dim_input, dim_output)).astype(dtype)
-
-        def create_bias(dim_output):
-            return np.zeros(dim_output, dtype=dtype)
+        def create(name, size):  # a zeroed W_hsigma is drawn all the same: the later weights stay the same
+            if not name.startswith("W"):
+                return np.zeros(size, dtype=dtype)
+            return (self.prng.normal(0, init_std, size) * (not (zero_log_var and name == "W_hsigma"))).astype(dtype)
 
         # One RandomState stream, drawn in this order: the original's weights.
-        self.params = OrderedDict(
-            (name, pytensor.shared(create_weight(*size) if name.startswith("W") else create_bias(size),
-                                   name=name))
-            for name, size in parameter_sizes(self.continuous, self.features, hu_encoder, n_latent,
-                                              hu_decoder).items())
+        self.params = OrderedDict((name, pytensor.shared(create(name, size), name=name)) for name, size in
+                                  parameter_sizes(self.continuous, self.features, hu_encoder, n_latent,
+                                                  hu_decoder).items())
         self.decoder_params = tuple(name for name in self.params if name not in ENCODER_PARAMS)  # p(x|z)'s
 
         # Adam's first and second moments, zero at the start.

@@ -254,7 +254,8 @@ def test_figure2_example(mnist_dir, frey_dir, tmp_path, monkeypatch):
     assert all(np.isfinite([r["train_bound"] for r in rows] + [r["test_bound"] for r in rows]))
     assert matplotlib.image.imread(out / "figure2.png").shape[:2] == (640, 660)  # a panel per N_z
     text = (out / "figure2.csv").read_text().splitlines()
-    assert text[0] == "dataset,n_z,method,samples,train_bound,test_bound" and len(text) == 13
+    assert text[0] == "dataset,n_z,method,samples,train_bound,test_bound,step_size,step_scores" and len(text) == 13
+    assert all(r["step_size"] in settings.STEP_SIZES and len(r["step_scores"].split()) == 3 for r in rows)
     assert paper_figure2.main(["--budget", "400", "--latents", "2", *args]) == rows  # nothing left to train
     more = paper_figure2.main(["--budget", "mnist=600", "--datasets", "mnist", "--latents", "2", *args])
     assert [r["samples"] for r in more if r["method"] == "aevb"] == [200, 400, 600]  # continued
@@ -351,7 +352,8 @@ def test_figure3_example(mnist_dir, tmp_path):
     assert all(r["estimator"] == "hmc-2-chains" and np.isfinite(r["train_loglik"]) and r["test_loglik"] < 0
                for r in rows)
     text = (out / "figure3.csv").read_text().splitlines()
-    assert text[0] == "train_size,method,samples,train_loglik,test_loglik,estimator" and len(text) == len(rows) + 1
+    assert text[0] == "train_size,method,samples,train_loglik,test_loglik,estimator,step_size,step_scores"
+    assert len(text) == len(rows) + 1 and all(r["step_size"] in settings.STEP_SIZES for r in rows)
     assert paper_figure3.main(["--budget", "400", "--train-sizes", "100", *args]) == rows  # nothing redone
     both = paper_figure3.main(["--budget", "200", "--train-sizes", "100,200", "--methods", "aevb", *args])
     assert [(r["train_size"], r["samples"]) for r in both] == [(100, 100), (100, 200), (200, 200)]
@@ -428,27 +430,34 @@ def test_freyface_with_a_random_held_out_set(frey_dir, tmp_path):
     assert_evaluates(out, frey_dir, "freyface validation set, 20 rows", history[-1]["valid_bound"])
 
 
-def test_mnist_gap_variants(mnist_dir, tmp_path, monkeypatch, capsys):
-    """examples/paper_mnist_gap.py: each variant trains in a folder of its own and gets a row;
-    the warm-up fills Adagrad's accumulators and leaves the weights as they were."""
-    import paper_mnist_gap
+def test_paper_differences_example(mnist_dir, tmp_path, monkeypatch, capsys):
+    """examples/paper_differences.py: each experiment trains in a folder of its own with its one
+    change and its step size recorded; a later run's rows join differences.csv beside the earlier ones."""
+    import paper_differences
+    from vae_theano.paper.differences import read_rows
 
     monkeypatch.setitem(settings.FIGURE2, "mnist", dict(settings.FIGURE2["mnist"], hidden=8))
-    vae = RunConfig(dataset="mnist", continuous=False, N=200, features=6, hu_encoder=5, hu_decoder=5, n_latent=2,
-                    batch_size=50, optimizer="adagrad", activation="tanh", lam=1.0, dtype="float64").build_model(
-        np.random.RandomState(0).uniform(size=(200, 6)))
-    before = vae.get_state()
-    paper_mnist_gap.warm_up(vae, 3, np.random.default_rng(0))
-    after = vae.get_state()
-    assert all(np.array_equal(after[k], before[k]) for k in before if k.startswith("params/"))
-    assert all(np.all(after[k] > 0) and not np.any(before[k]) for k in before if k.startswith("v/"))
+    out = tmp_path / "differences"
+    args = ["--data", str(mnist_dir), "--out", str(out), "--budget", "400"]
+    paper_differences.main([*args, "--experiments", "mnist5-lr0.02,mnist5-kingma-loop"])
+    paper_differences.main([*args, "--experiments", "mnist5-no-prior,mnist5-binary"])
+    rows = read_rows(out / "differences.csv")
+    curves = {name: [(r["train_bound"], r["test_bound"]) for r in rows if r["experiment"] == name]
+              for name in ("mnist5-lr0.02", "mnist5-kingma-loop", "mnist5-no-prior", "mnist5-binary")}
+    assert all(len(c) == 2 for c in curves.values())  # 400 samples: two epochs of 200 images
+    assert len({tuple(c) for c in curves.values()}) == 4  # each changed something
+    steps = {r["experiment"]: (r["step_size"], r["step_scores"]) for r in rows}
+    assert steps["mnist5-lr0.02"] == (0.02, "")  # fixed, not chosen
+    scores = dict(item.split("=") for item in steps["mnist5-kingma-loop"][1].split())
+    assert set(scores) == {"0.01", "0.02", "0.1"} and steps["mnist5-kingma-loop"][0] == float(
+        max(scores, key=lambda k: float(scores[k])))
+    saved = RunConfig.from_saved(load_checkpoint(out / "mnist5-kingma-loop" / "checkpoint.npz")[1]["config"])
+    assert (saved.sampling, saved.warm_up, saved.lam) == ("with-replacement", 100, 1.0)
+    assert RunConfig.from_saved(load_checkpoint(out / "mnist5-no-prior" / "checkpoint.npz")[1]["config"]).lam == 0
+    assert json.loads((out / "mnist5-kingma-loop" / "step_size.json").read_text())["scores"] is not None
+    paper_differences.main(["--list"])
+    assert "mnist5-kingma-loop" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="--experiments: mnist5-lr1; choose from"):
+        paper_differences.main([*args, "--experiments", "mnist5-lr1"])
 
-    args = ["--data", str(mnist_dir), "--out", str(tmp_path / "gap"), "--budget", "400", "--dtype", "float64"]
-    paper_mnist_gap.main([*args, "--variants", "paper,lr=0.02,warm-up,no-prior"])
-    table = capsys.readouterr().out.splitlines()
-    rows = [line for line in table if line.split(" | ")[0] in ("paper", "lr=0.02", "warm-up", "no-prior")]
-    assert len(rows) == 4 and sorted(os.listdir(tmp_path / "gap")) == [
-        "nz5_aevb_lr=0.02", "nz5_aevb_no-prior", "nz5_aevb_paper", "nz5_aevb_warm-up"]
-    assert len({row.split(" | ", 1)[1] for row in rows}) == 4  # each variant trained differently
-    with pytest.raises(ValueError, match="--variants: unknown lr=1"):
-        paper_mnist_gap.main([*args, "--variants", "lr=1"])
+

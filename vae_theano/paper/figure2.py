@@ -18,10 +18,10 @@ from ..runs.config import load_dataset
 from ..runs.folder import exclusive_run_folder
 from ..runs.sweep import Task, check_cluster_options, run_tasks
 from . import settings
-from .models import train_model
+from .models import step_columns, train_model
 from .published_curves import figure2_curves
 
-FIELDS = ("dataset", "n_z", "method", "samples", "train_bound", "test_bound")
+FIELDS = ("dataset", "n_z", "method", "samples", "train_bound", "test_bound", "step_size", "step_scores")
 
 
 def parse_budget(text, datasets):
@@ -72,12 +72,13 @@ def train_figure2_model(folder, *, name, n_z, hidden, method, budget, data, spli
     split: Frey Face's (seed, faces held out); checkpoint_every: seconds between checkpoints."""
     with exclusive_run_folder(folder):  # held for the whole task, checked before the data loads
         log(f"{name}, N_z = {n_z}, {method}: up to {budget:.3g} samples in {folder}")
-        vae, _, history = train_model(folder, dataset=name, data=model_data(name, data, *split), n_latent=n_z,
+        vae, _, history, choice = train_model(folder, dataset=name, data=model_data(name, data, *split), n_latent=n_z,
                                       hidden=hidden, method=method, budget=budget, dtype=dtype, log=log, mode=mode,
                                       checkpoint_every=checkpoint_every)
     per_epoch = vae.n_batches * vae.batch_size
     rows = thinned([dict(dataset=name, n_z=n_z, method=method, samples=h["epoch"] * per_epoch,
-                         train_bound=h["train_bound"], test_bound=h["valid_bound"]) for h in history],
+                         train_bound=h["train_bound"], test_bound=h["valid_bound"], **step_columns(choice))
+                  for h in history],
                    rows_per_decade)
     log(f"  {name}, N_z = {n_z}, {method}: {rows[-1]['samples']:,} samples: train {rows[-1]['train_bound']:.2f}, "
         f"test {rows[-1]['test_bound']:.2f}")

@@ -1,6 +1,7 @@
 """One model of the paper, trained in a folder of its own: the step-size choice, the
 training method, and a resumable run to a budget of training samples."""
 
+import dataclasses
 import json
 import math
 import os
@@ -9,10 +10,14 @@ import numpy as np
 
 from ..runs.checkpoint import CHECKPOINT_FILE, load_checkpoint, saved_config
 from ..runs.methods import AEVB
+from ..files.atomic import atomic_write
 from ..runs.training import train
+from ..runs.training import warm_up as warm_up_steps
 from .mcem import MCEM
 from .settings import CHECKPOINT_EVERY, METHODS, STEP_SIZES, paper_config, samples_per_epoch
 from .wake_sleep import WakeSleep
+
+STEP_SIZE_FILE = "step_size.json"  # a model folder's step size and the scores that chose it
 
 
 def make_method(name, vae, seed=0):
@@ -26,40 +31,77 @@ def make_method(name, vae, seed=0):
     return AEVB(vae)
 
 
-def choose_step_size(build, method, iterations=50, candidates=STEP_SIZES):
+def choose_step_size(build, method, iterations=50, candidates=STEP_SIZES, warm_up=0, seed=42):
     """The paper's choice: the step size whose training bound over ``iterations``
-    minibatches from the same start is highest. build(step_size) -> a fresh VAE."""
+    minibatches from the same start is highest (the mean of the last fifth of them).
+    build(step_size) -> a fresh VAE. warm_up: minibatches of Kingma's warm-up first
+    (``training.warm_up``, batches drawn with ``seed``).
+
+    Returns (step size, {candidate: its score}), a diverged candidate scoring -inf."""
     scores = []
     for step_size in candidates:
-        vae = build(step_size)
-        order = np.arange(iterations) % vae.n_batches
-        bounds = make_method(method, vae).update_batches(order, 1)
+        runner = make_method(method, build(step_size))
+        warm_up_steps(runner, np.random.default_rng([seed, 2]).integers(0, runner.vae.n_batches, warm_up))
+        bounds = runner.update_batches(np.arange(iterations) % runner.vae.n_batches, 1)
         scores.append(np.mean(bounds[-max(1, iterations // 5):]) if np.all(np.isfinite(bounds)) else -np.inf)
     return candidates[int(np.argmax(scores))], dict(zip(candidates, map(float, scores)))
 
 
+def paper_step_size(config, x_train, method, *, seed=42, mode=None):
+    """The step size the paper's rule chooses for the model ``config(step_size)`` (a function
+    giving its ``RunConfig``) on x_train (N, D), trained by ``method``, and the scores behind
+    it: {"step_size": s, "scores": {candidate: training bound}}. Deterministic: the same
+    model gets the same choice, whenever it is asked."""
+    chosen, scores = choose_step_size(lambda lr: config(lr).build_model(x_train, mode), method,
+                                      warm_up=config(STEP_SIZES[0]).warm_up, seed=seed)
+    return dict(step_size=chosen, scores=scores)
+
+
 def train_model(folder, *, dataset, data, n_latent, hidden, method, budget, dtype="float32", log=print,
-                mode=None, seed=42, checkpoint_every=CHECKPOINT_EVERY):
+                mode=None, seed=42, step_size=None, changes=None, checkpoint_every=CHECKPOINT_EVERY):
     """Train one model of the paper to ``budget`` training samples in ``folder`` (resumable:
     a bigger budget continues). data = (x_train, x_held): its training rows and the rows
     of each epoch's held-out bound.
 
+    step_size: Adagrad's, fixed; None chooses it as the paper did (``choose_step_size``).
+    changes: {field: value} of the ``RunConfig`` that differ from the paper's settings
+    (an experiment's, ``differences.py``: sampling, warm_up, init_std, zero_log_var, lam, ...).
     checkpoint_every: seconds between checkpoints (and after the last epoch).
-    Returns (vae, method object, history); history rows as ``training.train``'s.
+    Returns (vae, method object, history, choice): history rows as ``training.train``'s;
+    choice = {"step_size": s, "scores": {candidate: training bound}} (scores None where the
+    step size was fixed), kept in the folder's step_size.json.
     """
     x_train, x_held = data
     model = dict(n_latent=n_latent, hidden=hidden, method=method, dtype=dtype, seed=seed)
+    config = lambda lr: dataclasses.replace(paper_config(dataset, x_train, **model, learning_rate=lr),
+                                            **(changes or {}))
+    choice_path = os.path.join(folder, STEP_SIZE_FILE)
+    if os.path.exists(choice_path):
+        with open(choice_path) as f:
+            choice = json.load(f)
+    elif step_size is not None:
+        choice = dict(step_size=step_size, scores=None)
+    else:  # the choice is deterministic: a folder from before step_size.json gets the same one again
+        choice = paper_step_size(config, x_train, method, seed=seed, mode=mode)
+        log(f"  step size {choice['step_size']} (training bounds after 50 iterations: {json.dumps(choice['scores'])})")
     path = os.path.join(folder, CHECKPOINT_FILE)
-    if os.path.exists(path):
-        step_size = saved_config(load_checkpoint(path)[1], path).learning_rate
-    else:
-        step_size, scores = choose_step_size(
-            lambda lr: paper_config(dataset, x_train, **model, learning_rate=lr).build_model(x_train, mode), method)
-        log(f"  step size {step_size} (training bounds after 50 iterations: {json.dumps(scores)})")
-    config = paper_config(dataset, x_train, **model, learning_rate=step_size)
+    if os.path.exists(path) and saved_config(load_checkpoint(path)[1], path).learning_rate != choice["step_size"]:
+        raise ValueError(f"{path} trained with step size {saved_config(load_checkpoint(path)[1], path).learning_rate}"
+                         f", not the {choice['step_size']} chosen now: use another folder")
+    os.makedirs(folder, exist_ok=True)
+    with atomic_write(choice_path, "w") as f:
+        json.dump(choice, f, indent=1)
+    config = config(choice["step_size"])
     vae = config.build_model(x_train, mode)
     runner = make_method(method, vae)
     epochs = max(1, math.ceil(budget / samples_per_epoch(len(x_train))))
     history = train(vae, x_held, epochs, folder, config, log=lambda s: None, method=runner,
                     checkpoint_every=checkpoint_every)
-    return vae, runner, history[:epochs]
+    return vae, runner, history[:epochs], choice
+
+
+def step_columns(choice):
+    """The CSV columns step_size and step_scores ("0.01=-218.77 0.02=-226.95 0.1=-7.3e+20", the training
+    bounds that chose it; empty for a fixed step size) of a model's step-size choice."""
+    scores = choice["scores"] or {}
+    return dict(step_size=choice["step_size"], step_scores=" ".join(f"{k}={float(v):.6g}" for k, v in scores.items()))

@@ -44,3 +44,24 @@ def value_at(samples, values, at, log_axis=True):
         return math.nan
     x = np.log10(samples) if log_axis else samples
     return float(np.interp(math.log10(at) if log_axis else at, x, values))
+
+
+def report_interval(paper_samples):
+    """The samples between two of the paper's reports: the tenth percentile of the spacings of its
+    digitised points (Kingma's loop reported every few seconds of wall time, so its reports sit at a
+    nearly fixed spacing; where markers overlapped, the digitiser kept every second or third)."""
+    spacings = np.diff(np.sort(np.asarray(paper_samples, dtype=float)))
+    return float(np.percentile(spacings[spacings > 0], 10))
+
+
+def reported_like_paper(samples, bounds, at, interval):
+    """Our training curve as the paper's loop would have reported it at ``at`` (samples):
+    the mean of the minibatch bounds since the previous report, i.e. the mean of our
+    curve (samples ascending, epoch means; linear between epochs, flat before the
+    first) over the ``interval`` samples up to each report, (len(at),)."""
+    samples, bounds = np.asarray(samples, dtype=float), np.asarray(bounds, dtype=float)
+    reported = []
+    for end in np.atleast_1d(at):
+        values = np.interp(np.linspace(max(end - interval, 0.0), end, 401), samples, bounds)
+        reported.append(np.mean(values[1:] + values[:-1]) / 2)  # the trapezoid rule on an even grid
+    return np.array(reported)

@@ -19,6 +19,7 @@ from ..options import OPTIONS
 from ..vae import VAE
 
 DATASETS = ("mnist", "freyface")
+SAMPLINGS = ("epochs", "shuffled-rows", "with-replacement")  # how the training loop draws its minibatches
 HeldOut = namedtuple("HeldOut", "x name labels")
 HeldOut.__doc__ = """The rows a run is evaluated on: x (n, D), the set's name ("test", "validation"),
 and their labels (n,) where the data set has them (MNIST's digits), else None."""
@@ -46,6 +47,13 @@ class RunConfig(ModelOptions):
     frames are held out), or the seed of a random split whose first N faces
     train (the paper's). seed: the weights, the noise, and the training
     loop's batch order and binarisation.
+
+    The training loop (``training.train``): sampling "epochs" walks the same minibatches
+    (rows k M ... (k + 1) M - 1) every epoch, in a shuffled order (the original's
+    ``run.py``); "shuffled-rows" cuts a fresh permutation of the rows into minibatches
+    every epoch; "with-replacement" draws each epoch's N rows at random with replacement,
+    as Kingma's code of the paper's time did (anglepy's ``np.random.randint`` per minibatch). warm_up: minibatches whose gradients
+    only fill Adagrad's (or Adam's) accumulators before the first step (anglepy: 100).
     """
 
     dataset: str
@@ -59,6 +67,14 @@ class RunConfig(ModelOptions):
     binarize: str | None = None
     split_seed: int | None = None
     method: str = "aevb"
+    sampling: str = "epochs"
+    warm_up: int = 0
+
+    def __post_init__(self):
+        if self.sampling not in SAMPLINGS:
+            raise ValueError(f"sampling must be {' or '.join(map(repr, SAMPLINGS))}, got {self.sampling!r}")
+        if isinstance(self.warm_up, bool) or not isinstance(self.warm_up, int) or self.warm_up < 0:
+            raise ValueError(f"warm_up must be a whole number of minibatches >= 0, got {self.warm_up!r}")
 
     def options(self):
         """{name: value} of the model's options: VAE's keywords."""

@@ -1,7 +1,9 @@
 """The training loop of the original ``run.py``, resumable and guarded.
 
-Each epoch: shuffle the order of the batches with a seeded generator, run the
-training method's step for each (for AEVB ``vae.update_batches``, a tenth of
+Each epoch: shuffle the order of the batches with a seeded generator (with the
+configuration's ``sampling`` "shuffled-rows" or "with-replacement", first draw
+the epoch's rows afresh: a permutation, or at random with replacement as
+Kingma's code did), run the training method's step for each (for AEVB ``vae.update_batches``, a tenth of
 the epoch per compiled call), record the mean training bound and the
 seconds taken, evaluate the validation bound, and write a checkpoint and
 ``history.csv`` into the run folder (after every epoch, or every
@@ -66,7 +68,8 @@ def _train(vae, x_valid, epochs, out, config, *, fresh, log, method, checkpoint_
     path = os.path.join(out, CHECKPOINT_FILE)
     shuffle_rng = np.random.default_rng(config.seed)
     binarize_rng = np.random.default_rng([config.seed, 1])
-    grey = vae.x_train.get_value() if config.binarize == "dynamic" else None
+    rows_rng = np.random.default_rng([config.seed, 2])  # the epochs' rows (draw_rows); the warm-up's batches
+    source = vae.x_train.get_value() if config.binarize == "dynamic" or config.sampling != "epochs" else None
     history = []
 
     if os.path.exists(path) and not fresh:
@@ -82,6 +85,8 @@ def _train(vae, x_valid, epochs, out, config, *, fresh, log, method, checkpoint_
         method.set_state({**saved_method, **meta.get("method", {})})
         shuffle_rng.bit_generator.state = meta["shuffle_rng"]
         binarize_rng.bit_generator.state = meta["binarize_rng"]
+        if "rows_rng" in meta:  # checkpoints from before the with-replacement sampling have none
+            rows_rng.bit_generator.state = meta["rows_rng"]
         history = meta["history"]
         write_history(os.path.join(out, HISTORY_FILE), history)
         log(f"resuming {out} after epoch {len(history)}")
@@ -89,8 +94,13 @@ def _train(vae, x_valid, epochs, out, config, *, fresh, log, method, checkpoint_
     last_save = time.perf_counter()
     for epoch in range(len(history) + 1, epochs + 1):
         begin = time.perf_counter()
-        if grey is not None:
-            vae.x_train.set_value(dynamic_binarize(grey, binarize_rng).astype(vae.dtype))
+        if source is not None:  # the epoch's rows: drawn afresh (shuffled, or with replacement), binarised afresh
+            index = draw_rows(config.sampling, len(source), rows_rng)
+            rows = source if index is None else source[index]
+            rows = dynamic_binarize(rows, binarize_rng) if config.binarize == "dynamic" else rows
+            vae.x_train.set_value(rows.astype(vae.dtype))
+        if epoch == 1 and config.warm_up:
+            warm_up(method, rows_rng.integers(0, vae.n_batches, config.warm_up))
         batch_order = shuffle_rng.permutation(vae.n_batches)
         total, done = 0.0, 0
         with tqdm(total=vae.n_batches, desc=f"epoch {epoch}/{epochs}", unit="batch",
@@ -116,13 +126,37 @@ def _train(vae, x_valid, epochs, out, config, *, fresh, log, method, checkpoint_
         if epoch == epochs or time.perf_counter() - last_save >= checkpoint_every:
             save_checkpoint(path, vae, dict(config=config.to_dict(), history=history,
                                             shuffle_rng=shuffle_rng.bit_generator.state,
-                                            binarize_rng=binarize_rng.bit_generator.state),
+                                            binarize_rng=binarize_rng.bit_generator.state,
+                                            rows_rng=rows_rng.bit_generator.state),
                             method.get_state())
             write_history(os.path.join(out, HISTORY_FILE), history)
             last_save = time.perf_counter()
         log(f"epoch {epoch:3d}/{epochs}  train {train_bound:9.3f}  valid {valid_bound:9.3f}  "
             f"{seconds:6.2f} s  {vae.n_batches * vae.batch_size / seconds:7.0f} img/s")
     return history
+
+
+def draw_rows(sampling, n, rng):
+    """An epoch's rows, as indices into the n training rows, for ``RunConfig.sampling``: a fresh
+    permutation ("shuffled-rows"), or n draws with replacement ("with-replacement"); None for
+    "epochs", whose minibatches are the rows as given."""
+    if sampling == "shuffled-rows":
+        return rng.permutation(n)
+    if sampling == "with-replacement":
+        return rng.integers(0, n, n)
+    return None
+
+
+def warm_up(method, batches):
+    """Kingma's warm-up: ``method``'s step on each batch of ``batches``, each from the initial
+    weights (they are put back after every step), so that only the optimiser's accumulators
+    move: Adagrad's sum of squared gradients starts from these gradients (anglepy's
+    ``step_va``, ``warmup=100``), instead of from the first step's alone."""
+    weights = {name: p.get_value() for name, p in method.vae.params.items()}
+    for batch in batches:
+        method.update(int(batch), 1)
+        for name, p in method.vae.params.items():
+            p.set_value(weights[name])
 
 
 def write_history(path, history):

@@ -1,0 +1,66 @@
+"""The paper's step-size rule, recorded with each model, and the paper's way of reporting its
+training curve (the mean of the minibatch bounds since the last report)."""
+
+import json
+
+import numpy as np
+import pytest
+import scipy.integrate
+
+from vae_theano.paper import settings
+from vae_theano.paper.models import paper_step_size, train_model
+from vae_theano.paper.published_curves import report_interval, reported_like_paper
+
+
+def x_and_held():
+    x = (np.random.RandomState(3).uniform(size=(200, 6)) < 0.3).astype(float)
+    return x, x[:20]
+
+
+def test_each_model_keeps_its_step_size_and_the_scores_that_chose_it(tmp_path):
+    data = x_and_held()
+    model = dict(dataset="mnist", data=data, n_latent=2, hidden=5, method="aevb", dtype="float64")
+    lines = []
+    _, _, history, choice = train_model(tmp_path / "chosen", **model, budget=400, log=lines.append)
+    scores = choice["scores"]
+    assert set(scores) == {str(s) for s in settings.STEP_SIZES} or set(scores) == set(settings.STEP_SIZES)
+    assert choice["step_size"] == max(settings.STEP_SIZES, key=lambda s: scores.get(s, scores.get(str(s))))
+    saved = json.loads((tmp_path / "chosen" / "step_size.json").read_text())
+    assert saved["step_size"] == choice["step_size"] and len(saved["scores"]) == 3
+    assert [line for line in lines if "step size" in line]  # chosen and said
+    config = lambda lr: settings.paper_config("mnist", data[0], n_latent=2, hidden=5, method="aevb",
+                                              learning_rate=lr, dtype="float64")
+    again = paper_step_size(config, data[0], "aevb")
+    assert again["step_size"] == choice["step_size"]
+    assert list(again["scores"].values()) == pytest.approx(list(saved["scores"].values()), rel=1e-12)
+
+    lines.clear()
+    _, _, longer, resumed = train_model(tmp_path / "chosen", **model, budget=800, log=lines.append)
+    assert resumed == saved and not lines and longer[:2] == history  # read back, not chosen again
+
+    _, _, _, fixed = train_model(tmp_path / "fixed", **model, budget=200, step_size=0.1)
+    assert fixed == dict(step_size=0.1, scores=None)
+    (tmp_path / "fixed" / "step_size.json").write_text(json.dumps(dict(step_size=0.02, scores=None)))
+    with pytest.raises(ValueError, match="trained with step size 0.1, not the 0.02"):
+        train_model(tmp_path / "fixed", **model, budget=400)
+
+
+def test_reported_like_paper_is_the_mean_of_the_curve_over_each_interval_before_a_report():
+    samples = np.arange(1, 201) * 5e3
+    linear = 3.0 + 2e-5 * samples
+    at, interval = np.array([3e5, 7.5e5, 1e6]), 2e5
+    np.testing.assert_allclose(reported_like_paper(samples, linear, at, interval), 3.0 + 2e-5 * (at - interval / 2),
+                               rtol=1e-12)
+    curved = 100 * np.log(samples) - 3e-4 * samples
+    for end in at:  # against quadrature of the same piecewise-linear curve
+        want = scipy.integrate.quad(lambda s: np.interp(s, samples, curved), end - interval, end, limit=400,
+                                    points=samples[(samples > end - interval) & (samples < end)][:300])[0]
+        assert reported_like_paper(samples, curved, [end], interval)[0] == pytest.approx(want / interval, rel=1e-5)
+    # before the first epoch the curve is held at its first value; the first report's interval starts at 0
+    assert reported_like_paper(samples, linear, [2e3], 5e3)[0] == pytest.approx(linear[0])
+
+
+def test_the_report_interval_is_read_through_markers_the_digitiser_skipped():
+    reports = 4.6e5 * np.array([1, 2, 3, 5, 6, 9, 10, 11, 12, 14, 15, 16, 20, 21, 22])
+    read = reports + 4.6e3 * np.random.RandomState(0).uniform(-1, 1, len(reports))  # read off to 1% of a step
+    assert report_interval(np.r_[read, read[-1]]) == pytest.approx(4.6e5, rel=0.02)  # a point read twice too

@@ -1,0 +1,157 @@
+"""Where our figure 2 differs from the paper's, and why: experiments that each change one thing.
+
+Each experiment is one of figure 2's models (the paper's settings, ``settings.py``)
+with one change: another seed, a fixed step size, Kingma's training loop of
+the paper's time (``dpkingma/anglepy``: minibatches drawn with replacement,
+a 100-minibatch Adagrad warm-up), its initialisation (the encoder's
+log-variance weights at zero), or initial weights read as variance 0.01
+(standard deviation 0.1). Each trains in a folder of its own under the
+sweep's folder, resumable, and gives rows like figure2.csv's, with the
+experiment's name, so that it can be held against figure 2's own model
+(the baseline: the same panel, seed 42, no change) and the paper's curve.
+``examples/paper_differences.py`` runs them; REPRODUCTION.md's "Differences"
+tells what each showed.
+"""
+
+import csv
+import os
+from collections import namedtuple
+
+from ..files.atomic import write_csv
+from ..runs.config import load_dataset
+from ..runs.folder import exclusive_run_folder
+from ..runs.sweep import Task, check_cluster_options, run_tasks
+from . import settings
+from .figure2 import model_data, thinned
+from .models import step_columns, train_model
+from .settings import STEP_SIZES
+
+FIELDS = ("experiment", "dataset", "n_z", "method", "samples", "train_bound", "test_bound", "step_size",
+          "step_scores")
+CSV_FILE = "differences.csv"
+KINGMA_LOOP = dict(sampling="with-replacement", warm_up=100)  # anglepy's step_va: randint rows, warmup=100
+
+Experiment = namedtuple("Experiment", "dataset n_z method budget seed step_size changes what",
+                        defaults=(42, None, {}, ""))
+Experiment.__doc__ = """One of figure 2's models (``dataset``, ``n_z``, ``method``) trained to ``budget``
+samples with one change: ``seed`` (42: figure 2's), ``step_size`` (None: chosen as the paper's),
+``changes`` ({RunConfig field: value}), described by ``what``."""
+
+
+def _experiments():
+    experiments = {}
+    for name, n_z, budget in (("frey2", 2, 3e6), ("frey20", 20, 3e6), ("mnist5", 5, 3e6)):
+        dataset = "mnist" if name.startswith("mnist") else "freyface"
+        experiments[f"{name}-kingma-loop"] = Experiment(dataset, n_z, "aevb", budget, changes=KINGMA_LOOP,
+                                                        what="Kingma's loop: rows with replacement, 100-step warm-up")
+        experiments[f"{name}-zero-log-var"] = Experiment(
+            dataset, n_z, "aevb", budget, changes=dict(zero_log_var=True),
+            what="the encoder's log-variance weights start at zero")
+    experiments.update({
+        "frey2-warm-up": Experiment("freyface", 2, "aevb", 3e6, changes=dict(warm_up=100),
+                                    what="the 100-step Adagrad warm-up alone"),
+        "frey2-with-replacement": Experiment("freyface", 2, "aevb", 3e6, changes=dict(sampling="with-replacement"),
+                                             what="rows drawn with replacement alone"),
+        "frey2-shuffled-rows": Experiment("freyface", 2, "aevb", 3e6, changes=dict(sampling="shuffled-rows"),
+                                          what="the rows reshuffled into new minibatches every epoch"),
+        "mnist5-with-replacement": Experiment("mnist", 5, "aevb", 3e6, changes=dict(sampling="with-replacement"),
+                                              what="rows drawn with replacement alone"),
+        "mnist5-shuffled-rows": Experiment("mnist", 5, "aevb", 3e6, changes=dict(sampling="shuffled-rows"),
+                                           what="the rows reshuffled into new minibatches every epoch"),
+        "frey2-lr0.01": Experiment("freyface", 2, "aevb", 3e6, step_size=0.01,
+                                   what="step size 0.01 (the rule chose 0.02 by 518.2 against 517.3)"),
+        "frey10-lr0.01": Experiment("freyface", 10, "aevb", 1e7, step_size=0.01, what="step size 0.01"),
+        "frey20-ws-lr0.01": Experiment("freyface", 20, "wake-sleep", 1e7, step_size=0.01, what="step size 0.01"),
+        "frey20-ws-zero-log-var": Experiment("freyface", 20, "wake-sleep", 1e7, changes=dict(zero_log_var=True),
+                                             what="the recognition model's log-variance weights start at zero"),
+        "mnist5-init-std0.1": Experiment("mnist", 5, "aevb", 1e6, changes=dict(init_std=0.1),
+                                         what="initial weights N(0, 0.01) read as variance: standard deviation 0.1"),
+        "mnist2": Experiment("mnist", 2, "aevb", 1e7, what="figure 2's settings at N_z = 2 (figure 4's model)"),
+    })
+    # The first candidates for MNIST's slow start (once examples/paper_mnist_gap.py), to 3 x 10^5 samples.
+    for step_size in STEP_SIZES:
+        experiments[f"mnist5-lr{step_size}"] = Experiment("mnist", 5, "aevb", 3e5, step_size=step_size,
+                                                          what=f"step size {step_size}")
+    experiments.update({
+        "mnist5-warm-up": Experiment("mnist", 5, "aevb", 3e6, changes=dict(warm_up=100),
+                                     what="the 100-step Adagrad warm-up alone"),
+        "mnist5-binary": Experiment("mnist", 5, "aevb", 3e5, changes=dict(binarize="static"),
+                                    what="the images binarised once (one Bernoulli draw per pixel)"),
+        "mnist5-no-prior": Experiment("mnist", 5, "aevb", 3e5, changes=dict(lam=0.0), what="no weight prior"),
+    })
+    for seed in (1, 2, 3):
+        experiments[f"frey20-ws-seed{seed}"] = Experiment("freyface", 20, "wake-sleep", 1e7, seed=seed,
+                                                          step_size=0.02, what=f"seed {seed}, step size 0.02")
+    for seed in (1, 2, 3, 4):
+        experiments[f"mnist5-seed{seed}"] = Experiment("mnist", 5, "aevb", 3e6, seed=seed, what=f"seed {seed}")
+    return experiments
+
+
+EXPERIMENTS = _experiments()
+
+
+def experiment_data(experiment, data=None):
+    """(x_train, x_held) of an experiment: figure 2's, or MNIST binarised once where it asks."""
+    if experiment.changes.get("binarize") == "static":
+        x_train, held = load_dataset(experiment.dataset, data, binarize="static")
+        return x_train, held.x
+    return model_data(experiment.dataset, data)
+
+
+def train_experiment(folder, *, name, experiment, data, rows_per_decade, checkpoint_every, log=print):
+    """One experiment (a sweep's task) trained in ``folder``; its rows of differences.csv."""
+    e = experiment
+    with exclusive_run_folder(folder):
+        log(f"{name}: {e.what}, up to {e.budget:.3g} samples in {folder}")
+        vae, _, history, choice = train_model(
+            folder, dataset=e.dataset, data=experiment_data(e, data), n_latent=e.n_z,
+            hidden=settings.FIGURE2[e.dataset]["hidden"], method=e.method, budget=e.budget, log=log, seed=e.seed,
+            step_size=e.step_size, changes=e.changes, checkpoint_every=checkpoint_every)
+    per_epoch = vae.n_batches * vae.batch_size
+    rows = thinned([dict(experiment=name, dataset=e.dataset, n_z=e.n_z, method=e.method,
+                         samples=h["epoch"] * per_epoch, train_bound=h["train_bound"],
+                         test_bound=h["valid_bound"], **step_columns(choice)) for h in history], rows_per_decade)
+    log(f"  {name}: {rows[-1]['samples']:,} samples: train {rows[-1]['train_bound']:.2f}, "
+        f"test {rows[-1]['test_bound']:.2f}, step size {choice['step_size']}")
+    return rows
+
+
+def run_experiments(out, names, *, data=None, budget=None, rows_per_decade=50, workers=None, scheduler=None,
+                    log=print, checkpoint_every=settings.CHECKPOINT_EVERY):
+    """Train (or continue) the experiments ``names`` under ``out`` and write their rows to
+    ``out``/differences.csv, beside the rows it holds of other experiments; returns their rows.
+
+    budget: training samples for every experiment (None: each its own, ``EXPERIMENTS``)."""
+    unknown = [n for n in names if n not in EXPERIMENTS]
+    if unknown:
+        raise ValueError(f"unknown experiments {', '.join(unknown)}; choose from {', '.join(EXPERIMENTS)}")
+    if budget is not None and not budget > 0:
+        raise ValueError(f"budget must be a positive number of samples, got {budget!r}")
+    check_cluster_options(workers, scheduler)
+    with exclusive_run_folder(out):
+        for dataset in {EXPERIMENTS[n].dataset for n in names}:
+            model_data(dataset, data)  # a missing or bad file ends the run before any model trains
+        experiments = {name: EXPERIMENTS[name]._replace(budget=budget or EXPERIMENTS[name].budget) for name in names}
+        tasks = [Task(name, train_experiment, folder=os.path.join(out, name), name=name, experiment=experiment,
+                      data=data, rows_per_decade=rows_per_decade, checkpoint_every=checkpoint_every)
+                 for name, experiment in experiments.items()]
+        rows = [row for rows in run_tasks(tasks, workers=workers, scheduler=scheduler, desc="experiments", log=log)
+                for row in rows]
+        path = os.path.join(out, CSV_FILE)
+        kept = [r for r in read_rows(path) if r["experiment"] not in names] if os.path.exists(path) else []
+        write_csv(kept + rows, FIELDS, path)
+    return rows
+
+
+def read_rows(path):
+    """differences.csv (or figure2.csv) as dicts, numbers as numbers."""
+    def number(text):
+        for kind in (int, float):
+            try:
+                return kind(text)
+            except ValueError:
+                pass
+        return text
+
+    with open(path, newline="") as f:
+        return [{k: number(v) for k, v in row.items()} for row in csv.DictReader(f)]
