@@ -54,6 +54,7 @@ OPTIONS = {
     "bounded_mean": Option(bool, "Gaussian decoder: a sigmoid mean in (0, 1), as the paper's Frey Face model"),
     "init_std": Option(float, "standard deviation of the initial weights (the original's)", check=_positive_finite),
     "zero_log_var": Option(bool, "the encoder's log-variance weights start at zero (Kingma's code, anglepy)"),
+    "pixel_variance": Option(bool, "Gaussian decoder: a learned log-variance per pixel, not a function of z"),
 }
 
 

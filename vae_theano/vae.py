@@ -55,10 +55,11 @@ def relu(x):
 ACTIVATIONS = {"relu": relu, "tanh": pt.tanh}  # the original's hidden units, and the paper's
 
 
-def parameter_sizes(continuous, features, hu_encoder, n_latent, hu_decoder):
+def parameter_sizes(continuous, features, hu_encoder, n_latent, hu_decoder, pixel_variance=False):
     """{name: shape} of the model's parameters, in the original's order (the order its
     weights are drawn in): the encoder's, then the decoder's (a Bernoulli decoder's
-    logits W_hx, b_hx, or a Gaussian decoder's mean and log-variance)."""
+    logits W_hx, b_hx, or a Gaussian decoder's mean and log-variance; with
+    ``pixel_variance`` its log-variance is b_hxsigma alone, one per pixel)."""
     sizes = OrderedDict([
         ("W_xh", (features, hu_encoder)), ("b_xh", hu_encoder),
         ("W_hmu", (hu_encoder, n_latent)), ("b_hmu", n_latent),
@@ -67,7 +68,7 @@ def parameter_sizes(continuous, features, hu_encoder, n_latent, hu_decoder):
     ])
     if continuous:
         sizes.update([("W_hxmu", (hu_decoder, features)), ("b_hxmu", features),
-                      ("W_hxsigma", (hu_decoder, features)), ("b_hxsigma", features)])
+                      *([] if pixel_variance else [("W_hxsigma", (hu_decoder, features))]), ("b_hxsigma", features)])
     else:
         sizes.update([("W_hx", (hu_decoder, features)), ("b_hx", features)])
     return sizes
@@ -127,6 +128,8 @@ class VAE:
     init_std, zero_log_var : float, bool
         The initial weights' standard deviation (the original's 0.01); with zero_log_var
         the encoder's log-variance weights start at zero, as in Kingma's code (anglepy).
+    pixel_variance : bool
+        Gaussian decoder only: a learned log-variance per pixel, not a function of z.
     features : int, optional
         D, the values per row, for a model built with ``x_train=None``.
     """
@@ -135,13 +138,14 @@ class VAE:
                  b1=0.95, b2=0.999, batch_size=100, learning_rate=0.001, lam=0,
                  *, mode=None, dtype=None, seed=42, bias_correction="epoch", n_samples=1,
                  activation="relu", optimizer="adam", bounded_mean=False, features=None, init_std=sigma_init,
-                 zero_log_var=False):
+                 zero_log_var=False, pixel_variance=False):
         dtype = check_dtype(dtype or pytensor.config.floatX)
         for name, value in [("hu_encoder", hu_encoder), ("hu_decoder", hu_decoder), ("n_latent", n_latent)]:
             check_positive_int(name, value)
         check_options(locals())  # every option of the signature (``options.OPTIONS``), before anything changes
-        if bounded_mean and not continuous:
-            raise ValueError("bounded_mean applies to the Gaussian decoder (continuous=True) only")
+        if (bounded_mean or pixel_variance) and not continuous:
+            raise ValueError(f"{'bounded_mean' if bounded_mean else 'pixel_variance'} applies to the Gaussian decoder "
+                             "(continuous=True) only")
         x_train, features = check_training_set(x_train, features, bool(continuous), batch_size)
         mode = resolve_mode(mode)
 
@@ -164,7 +168,7 @@ class VAE:
         self.activation = activation
         self.nonlinearity = ACTIVATIONS[activation]
         self.optimizer = optimizer
-        self.bounded_mean = bool(bounded_mean)
+        self.bounded_mean, self.pixel_variance = bool(bounded_mean), bool(pixel_variance)
 
         def create(name, size):  # a zeroed W_hsigma is drawn all the same: the later weights stay the same
             if not name.startswith("W"):
@@ -174,7 +178,7 @@ class VAE:
         # One RandomState stream, drawn in this order: the original's weights.
         self.params = OrderedDict((name, pytensor.shared(create(name, size), name=name)) for name, size in
                                   parameter_sizes(self.continuous, self.features, hu_encoder, n_latent,
-                                                  hu_decoder).items())
+                                                  hu_decoder, self.pixel_variance).items())
         self.decoder_params = tuple(name for name in self.params if name not in ENCODER_PARAMS)  # p(x|z)'s
 
         # Adam's first and second moments, zero at the start.
@@ -237,7 +241,8 @@ class VAE:
             mean = pt.dot(h_decoder, self.params["W_hxmu"]) + self.params["b_hxmu"].dimshuffle("x", 0)
             if self.bounded_mean:  # the paper's Frey Face decoder: a mean in (0, 1)
                 mean = pt.sigmoid(mean)
-            return Decoded(mean, pt.dot(h_decoder, self.params["W_hxsigma"]) + self.params["b_hxsigma"], None)
+            varies = pt.zeros_like(mean) if self.pixel_variance else pt.dot(h_decoder, self.params["W_hxsigma"])
+            return Decoded(mean, varies + self.params["b_hxsigma"], None)
         logits = pt.dot(h_decoder, self.params["W_hx"]) + self.params["b_hx"].dimshuffle("x", 0)
         return Decoded(pt.sigmoid(logits), None, logits)
 
@@ -351,11 +356,9 @@ class VAE:
     # -- the compiled functions, with their inputs checked --------------------
 
     def update(self, batch, epoch):
-        """One Adam step on batch ``batch`` of x_train; returns that batch's bound
-        (nats per datapoint) at the parameters *before* the step.
-
-        ``epoch`` (>= 1) drives Adam's bias correction, as in the original.
-        """
+        """One step of the optimiser on batch ``batch`` of x_train; returns that batch's bound
+        (nats per datapoint) at the parameters *before* the step. ``epoch`` (>= 1) drives
+        Adam's bias correction, as in the original."""
         check_trainable(self.x_train, "update")
         batch = check_batch(batch, self.n_batches)
         check_epoch(epoch)
@@ -399,10 +402,8 @@ class VAE:
         return self.decode(z)
 
     def transform_data(self, x_train):
-        """Encode every row of x_train (N, D) batch by batch -> sampled z (N, n_latent).
-
-        Unlike the original, the last partial batch is encoded too, not left at zero.
-        """
+        """Encode every row of x_train (N, D) batch by batch -> sampled z (N, n_latent); unlike
+        the original, the last partial batch is encoded too, not left at zero."""
         x_train = self.check_x(x_train)
         chunks = [x_train[i:i + self.batch_size] for i in range(0, len(x_train), self.batch_size)]
         encode = self.compiled("encode")

@@ -85,3 +85,28 @@ def test_defaults_are_the_original_and_bad_options_are_refused():
                             (dict(bounded_mean="yes"), "bounded_mean must be True or False")]:
         with pytest.raises(ValueError, match=message):
             VAE(False, 5, 4, LATENT, data(False), batch_size=B, **kwargs)
+
+
+def test_pixel_variance_is_the_gaussian_decoder_with_no_weights_into_its_variance():
+    """pixel_variance: log p(x|z) and every gradient are the reference decoder's with W_hxsigma = 0
+    (NumPy); the other initial weights are the default model's; a Bernoulli model refuses it."""
+    x, rs = data(True), np.random.RandomState(8)
+    vae = VAE(True, 5, 4, LATENT, x, batch_size=B, dtype="float64", activation="tanh", bounded_mean=True,
+              pixel_variance=True)
+    default = VAE(True, 5, 4, LATENT, x, batch_size=B, dtype="float64", activation="tanh", bounded_mean=True)
+    assert list(vae.params) == [name for name in default.params if name != "W_hxsigma"]
+    for name, p in vae.params.items():
+        np.testing.assert_array_equal(p.get_value(), default.params[name].get_value(), err_msg=name)
+    vae.params["b_hxsigma"].set_value(rs.normal(-1, 0.5, D))
+    params = {k: p.get_value() for k, p in vae.params.items()}
+    values, _ = compiled_step(vae)
+    rows, eps = x[:B], rs.normal(size=(B, LATENT))
+    want = ref.forward_backward({**params, "W_hxsigma": np.zeros((4, D))}, rows, eps, activation="tanh",
+                                bounded_mean=True)
+    got = values(rows, eps)
+    np.testing.assert_allclose(got[0], want["logpx"], rtol=1e-10)
+    for name, g in zip(vae.params, got[2:]):
+        np.testing.assert_allclose(g, want["grads"][name], rtol=1e-9, atol=1e-10 * np.abs(want["grads"][name]).max(),
+                                   err_msg=name)
+    with pytest.raises(ValueError, match=r"pixel_variance applies to the Gaussian decoder \(continuous=True\) only"):
+        VAE(False, 5, 4, LATENT, data(False), batch_size=B, pixel_variance=True)
