@@ -194,9 +194,10 @@ class VAE:
         self.srng = pt.random.shared_rng(seed=seed, name="srng")
         self.x_train = None if x_train is None else pytensor.shared(x_train.astype(dtype), name="x_train")
 
-        # compiled(name): each function compiled on its first use (``functions.ModelFunctions``).
+        # update's rows (``batch_rows``: sliced from x_train, or fed); each function compiled on first use.
         with pytensor.config.change_flags(floatX=dtype):
-            self.compiled = functions.ModelFunctions(self, self.create_gradientfunctions(self.x_train))
+            self.rows = None if x_train is None else batch_rows(mode, pt.matrix("x"), self.x_train, self.batch_size)
+            self.compiled = functions.ModelFunctions(self, self.create_gradientfunctions())
 
     # -- the symbolic model ------------------------------------------------
 
@@ -323,16 +324,15 @@ class VAE:
             return self.get_adagrad_updates(gradients)
         return self.get_adam_updates(gradients, epoch)
 
-    def create_gradientfunctions(self, x_train):
+    def create_gradientfunctions(self):
         """How update(batch, epoch), likelihood(x), encode(x) and decode(z) compile (the
         original's createGradientFunctions), and encode_mean and update_batches:
         {name: a function that builds the graph and compiles it}, called by ``compiled``
-        on first use. The noise eps is an input (``sampler``). Where update's rows come
-        from (a slice of x_train, or fed) is the backend's (``batch_rows``).
+        on first use. The noise eps is an input (``sampler``); update's rows come from ``rows``.
         """
-        x, epoch, eps_z, z = pt.matrix("x"), pt.scalar("epoch"), pt.matrix("eps_z"), pt.matrix("z")
+        x = pt.matrix("x") if self.rows is None else self.rows.x  # update's rows are fed to x, or given
+        epoch, eps_z, z = pt.scalar("epoch"), pt.matrix("eps_z"), pt.matrix("z")
         eps = pt.matrix("eps") if self.n_samples == 1 else pt.tensor3("eps")
-        self.rows = None if x_train is None else batch_rows(self.mode, x, x_train, self.batch_size)
 
         def update():
             bound = self.lower_bound(x, eps)

@@ -29,10 +29,11 @@ from .modes import backend
 
 
 class _Rows:
-    """What both ways share: the shared training set, the batch size, and the host's copy of a batch."""
+    """What both ways share: update's symbolic batch x, the shared training set, the batch size,
+    and the host's copy of a batch."""
 
-    def __init__(self, x_train, batch_size):
-        self.x_train, self.batch_size = x_train, batch_size
+    def __init__(self, x, x_train, batch_size):
+        self.x, self.x_train, self.batch_size = x, x_train, batch_size
 
     def call(self, fn, *args):
         """fn(*args): a compiled function on its inputs, as this backend feeds them."""
@@ -52,7 +53,7 @@ class SharedRows(_Rows):
     """
 
     def __init__(self, x, x_train, batch_size):
-        super().__init__(x_train, batch_size)
+        super().__init__(x, x_train, batch_size)
         self.batch = pt.iscalar("batch")
         self.inputs = [self.batch]
         self.givens = {x: self.rows_of(self.batch)}
@@ -76,7 +77,7 @@ class HostRows(_Rows):
     block of them."""
 
     def __init__(self, x, x_train, batch_size):
-        super().__init__(x_train, batch_size)
+        super().__init__(x, x_train, batch_size)
         self.inputs = [x]
         self.givens = {}
 
