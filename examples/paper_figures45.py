@@ -17,7 +17,7 @@ import argparse
 from vae_theano.paper import settings
 from vae_theano.paper.figure2 import parse_budget
 from vae_theano.paper.figures45 import make_figures45
-from vae_theano.runs.cli import cli
+from vae_theano.runs.cli import cli, parse_list
 
 
 def main(argv=None):
@@ -31,12 +31,15 @@ def main(argv=None):
     p.add_argument("--dtype", default="float32", choices=["float32", "float64"], help="precision")
     p.add_argument("--mode", default=None, help="PyTensor backend (default C)")
     p.add_argument("--seed", type=int, default=0, help="seeds the draws z ~ p(z) of figure 5")
+    p.add_argument("--figures", default="4,5", help="comma-separated: which figures to make (4 needs only the "
+                                                    "two N_z = 2 models)")
     args = p.parse_args(argv)
     budgets = parse_budget(args.budget, settings.IMAGE_SHAPES)
-    figure4, figure5 = make_figures45(args.out, budgets=budgets, data=args.data, dtype=args.dtype, mode=args.mode,
-                                      seed=args.seed, log=lambda line: print(line, flush=True))
-    print(f"wrote {figure4} and {figure5}")
-    return figure4, figure5
+    figures = [int(f) for f in parse_list(args.figures, ("4", "5"), "--figures")]
+    written = make_figures45(args.out, budgets=budgets, data=args.data, dtype=args.dtype, mode=args.mode,
+                             seed=args.seed, figures=figures, log=lambda line: print(line, flush=True))
+    print(f"wrote {' and '.join(written)}")
+    return written
 
 
 if __name__ == "__main__":

@@ -278,6 +278,9 @@ def test_figure2_example(mnist_dir, frey_dir, tmp_path, monkeypatch):
     manifolds, samples = matplotlib.image.imread(figure4), matplotlib.image.imread(figure5)
     assert manifolds.shape[:2] == (640, 1200) and samples.shape[:2] == (440, 800)
     assert manifolds[..., :3].std() > 0.05 and samples[..., :3].std() > 0.05  # pictures, not blank
+    os.remove(figure5)
+    assert paper_figures45.main(["--budget", "400", "--figures", "4", *args]) == [figure4]
+    assert not os.path.exists(figure5)
 
     # Every model folder of the figures is a run that examples/evaluate.py evaluates,
     # and so is one written by the paper's runners before the runs shared one configuration.

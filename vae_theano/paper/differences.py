@@ -74,6 +74,8 @@ def _experiments():
         "mnist5-init-std0.1": Experiment("mnist", 5, "aevb", 1e6, changes=dict(init_std=0.1),
                                          what="initial weights N(0, 0.01) read as variance: standard deviation 0.1"),
         "mnist2": Experiment("mnist", 2, "aevb", 1e7, what="figure 2's settings at N_z = 2 (figure 4's model)"),
+        "frey2": Experiment("freyface", 2, "aevb", 1e7,
+                            what="figure 2's own model again (figure 4's; does it repeat figure2.csv?)"),
     })
     # The first candidates for MNIST's slow start (once examples/paper_mnist_gap.py), to 3 x 10^5 samples.
     for step_size in STEP_SIZES:

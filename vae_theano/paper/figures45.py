@@ -19,10 +19,11 @@ from .figure2 import model_data
 from .models import train_model
 
 
-def make_figures45(out, *, budgets, data=None, dtype="float32", mode=None, seed=0, log=print):
-    """Write figure4.png and figure5.png into ``out`` (figure 2's folder); returns their paths.
+def make_figures45(out, *, budgets, data=None, dtype="float32", mode=None, seed=0, figures=(4, 5), log=print):
+    """Write figure4.png and figure5.png into ``out`` (figure 2's folder); returns the paths written.
 
-    budgets: {dataset: training samples}; seed: the draws z ~ p(z) of figure 5.
+    budgets: {dataset: training samples}; seed: the draws z ~ p(z) of figure 5; figures: which
+    of the two to make (figure 4 needs the two N_z = 2 models alone).
     """
     def model(name, n_z):
         log(f"{name}, N_z = {n_z}, aevb: up to {budgets[name]:.3g} samples")
@@ -33,13 +34,17 @@ def make_figures45(out, *, budgets, data=None, dtype="float32", mode=None, seed=
 
     with exclusive_run_folder(out):  # one run per folder, checked before the data loads
         loaded = {name: model_data(name, data) for name in settings.IMAGE_SHAPES}
-        z = manifold_grid(20)
-        manifolds = [(f"{settings.TITLES[name]}, learned 2-D manifold", model(name, 2).decode(z),
-                      settings.IMAGE_SHAPES[name], 20) for name in ("freyface", "mnist")]
-        figure4, figure5 = os.path.join(out, "figure4.png"), os.path.join(out, "figure5.png")
-        plot_image_panels(manifolds, figure4, panel_size=6.0)
-        rng = np.random.default_rng(seed)
-        samples = [(f"MNIST, $N_z$ = {n_z}", model("mnist", n_z).decode(rng.standard_normal((100, n_z))),
-                    settings.IMAGE_SHAPES["mnist"], 10) for n_z in settings.FIGURE5_LATENTS]
-        plot_image_panels(samples, figure5)
-    return figure4, figure5
+        written = []
+        if 4 in figures:
+            z = manifold_grid(20)
+            manifolds = [(f"{settings.TITLES[name]}, learned 2-D manifold", model(name, 2).decode(z),
+                          settings.IMAGE_SHAPES[name], 20) for name in ("freyface", "mnist")]
+            written.append(os.path.join(out, "figure4.png"))
+            plot_image_panels(manifolds, written[-1], panel_size=6.0)
+        if 5 in figures:
+            rng = np.random.default_rng(seed)
+            samples = [(f"MNIST, $N_z$ = {n_z}", model("mnist", n_z).decode(rng.standard_normal((100, n_z))),
+                        settings.IMAGE_SHAPES["mnist"], 10) for n_z in settings.FIGURE5_LATENTS]
+            written.append(os.path.join(out, "figure5.png"))
+            plot_image_panels(samples, written[-1])
+    return written
