@@ -28,9 +28,8 @@ def main(argv=None):
     p.add_argument("--held-out", type=int, default=None,
                    help="faces held out for the validation bound (None: the original's 465)")
     args = p.parse_args(argv)
-    n_train = None if args.held_out is None else datasets.FREY_SHAPE[0] - args.held_out
     with exclusive_run_folder(args.out):  # one run per folder, checked before the data loads
-        x_train, x_valid = datasets.load_freyface(args.data, seed=args.split_seed, n_train=n_train)
+        x_train, x_valid = datasets.load_freyface(args.data, seed=args.split_seed, held_out=args.held_out)
         return train_and_draw(args, x_train, x_valid, continuous=True, image_shape=(28, 20), dataset="freyface",
                               split_seed=args.split_seed)
 

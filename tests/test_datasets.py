@@ -17,15 +17,10 @@ from conftest import SHARED_DATA, needs_shared
 
 
 @pytest.fixture
-def tiny_sizes(monkeypatch):
-    """Shrink the expected sizes so tests can write whole data sets in milliseconds."""
-    monkeypatch.setattr(datasets, "MNIST_SPLIT", (50, 10, 10))
-    monkeypatch.setattr(datasets, "FREY_SHAPE", (12, 560))
-    monkeypatch.setattr(datasets, "FREY_TRAIN", 9)
-
-
-@pytest.fixture
 def digits():
+    """A tiny MNIST in the real files' formats (60 training and 10 test images): the loaders take
+    the sizes from the files, and split the training images as the real ones, the last sixth
+    validating."""
     rs = np.random.RandomState(0)
     return (rs.randint(0, 256, (60, 28, 28)).astype(np.uint8), rs.randint(0, 10, 60),
             rs.randint(0, 256, (10, 28, 28)).astype(np.uint8), rs.randint(0, 10, 10))
@@ -76,7 +71,7 @@ def assert_same_mnist(got, digits):
 # -- formats -------------------------------------------------------------------
 
 @pytest.mark.parametrize("fmt", ["pickle", "idx", "idx-raw", "npz"])
-def test_mnist_formats_round_trip(tmp_path, tiny_sizes, digits, fmt):
+def test_mnist_formats_round_trip(tmp_path, digits, fmt):
     if fmt == "pickle":
         write_pickle(tmp_path, digits)
         as_file = tmp_path / "mnist.pkl.gz"
@@ -92,13 +87,13 @@ def test_mnist_formats_round_trip(tmp_path, tiny_sizes, digits, fmt):
         assert_same_mnist(load_mnist(str(as_file)), digits)
 
 
-def test_mnist_from_the_environment_variable(tmp_path, tiny_sizes, digits, monkeypatch):
+def test_mnist_from_the_environment_variable(tmp_path, digits, monkeypatch):
     write_npz(tmp_path, digits)
     monkeypatch.setenv("VAE_THEANO_DATA", str(tmp_path))
     assert_same_mnist(load_mnist(), digits)
 
 
-def test_binarisation(tmp_path, tiny_sizes, digits):
+def test_binarisation(tmp_path, digits):
     write_npz(tmp_path, digits)
     grey = load_mnist(tmp_path)[0][0]
     static = load_mnist(tmp_path, binarize="static", seed=3)[0][0]
@@ -120,7 +115,7 @@ def frey_array(n=12):
 
 
 @pytest.mark.parametrize("fmt", ["mat", "pkl-float", "pkl-uint8"])
-def test_freyface_formats_round_trip(tmp_path, tiny_sizes, fmt):
+def test_freyface_formats_round_trip(tmp_path, fmt):
     ff = frey_array()
     faces = ff.T.astype(np.float32) / 256
     if fmt == "mat":
@@ -130,12 +125,18 @@ def test_freyface_formats_round_trip(tmp_path, tiny_sizes, fmt):
         with open(tmp_path / "freyfaces.pkl", "wb") as f:
             pickle.dump(faces if fmt == "pkl-float" else ff.T.copy(), f, protocol=2)
         name = "freyfaces.pkl"
-    for path in (tmp_path, tmp_path / name):
-        train, valid = load_freyface(path)
+    for path, split in [(tmp_path, dict(n_train=9)), (tmp_path / name, dict(held_out=3))]:
+        train, valid = load_freyface(path, **split)
         assert train.dtype == np.float32
         np.testing.assert_array_equal(np.concatenate([train, valid]), faces)
         assert (len(train), len(valid)) == (9, 3)
-    shuffled = np.concatenate(load_freyface(tmp_path, seed=0))
+    with pytest.raises(ValueError, match="holds 12 faces: 1500 cannot train with the rest held out"):
+        load_freyface(tmp_path)  # the original's split needs the real file's 1,965
+    with pytest.raises(ValueError, match="give n_train or held_out, not both"):
+        load_freyface(tmp_path, n_train=9, held_out=3)
+    with pytest.raises(ValueError, match="held_out must be a whole number of faces, at least 1, got 0"):
+        load_freyface(tmp_path, held_out=0)
+    shuffled = np.concatenate(load_freyface(tmp_path, seed=0, n_train=9))
     assert not np.array_equal(shuffled, faces)
     np.testing.assert_array_equal(np.sort(shuffled, axis=0), np.sort(faces, axis=0))
 
@@ -182,7 +183,7 @@ def test_malicious_pickle_is_refused(tmp_path, name):
     assert not victim.exists()
 
 
-def test_truncated_gzip(tmp_path, tiny_sizes, digits):
+def test_truncated_gzip(tmp_path, digits):
     write_pickle(tmp_path, digits)
     data = (tmp_path / "mnist.pkl.gz").read_bytes()
     (tmp_path / "mnist.pkl.gz").write_bytes(data[: len(data) // 2])
@@ -190,7 +191,7 @@ def test_truncated_gzip(tmp_path, tiny_sizes, digits):
         load_mnist(tmp_path)
 
 
-def test_truncated_idx(tmp_path, tiny_sizes, digits):
+def test_truncated_idx(tmp_path, digits):
     write_idx(tmp_path, digits, compress=False)
     path = tmp_path / "t10k-images-idx3-ubyte"
     path.write_bytes(path.read_bytes()[:-5])
@@ -198,7 +199,7 @@ def test_truncated_idx(tmp_path, tiny_sizes, digits):
         load_mnist(tmp_path)
 
 
-def test_wrong_idx_magic(tmp_path, tiny_sizes, digits):
+def test_wrong_idx_magic(tmp_path, digits):
     write_idx(tmp_path, digits, compress=False)
     path = tmp_path / "train-labels-idx1-ubyte"
     path.write_bytes(struct.pack(">I", 2050) + path.read_bytes()[4:])
@@ -206,17 +207,20 @@ def test_wrong_idx_magic(tmp_path, tiny_sizes, digits):
         load_mnist(tmp_path)
 
 
-def test_wrong_shapes(tmp_path, tiny_sizes, digits):
+def test_wrong_shapes(tmp_path, digits):
     x, y, x_te, y_te = digits
-    np.savez(tmp_path / "mnist.npz", x_train=x[:55], y_train=y[:55], x_test=x_te, y_test=y_te)
-    with pytest.raises(DatasetError, match="expected 60 training images"):
+    np.savez(tmp_path / "mnist.npz", x_train=x[:55], y_train=y[:54], x_test=x_te, y_test=y_te)
+    with pytest.raises(DatasetError, match="expected as many training labels as images .* 55 images and 54 labels"):
         load_mnist(tmp_path)
-    scipy.io.savemat(tmp_path / "frey_rawface.mat", {"ff": frey_array(7)})
+    np.savez(tmp_path / "mnist.npz", x_train=x, y_train=y, x_test=x_te[:, :20], y_test=y_te)
+    with pytest.raises(DatasetError, match=r"expected uint8 images of 28 x 28, got uint8 \(10, 20, 28\)"):
+        load_mnist(tmp_path)
+    scipy.io.savemat(tmp_path / "frey_rawface.mat", {"ff": frey_array()[:550]})
     with pytest.raises(DatasetError, match="'ff' should be uint8 of shape"):
         load_freyface(tmp_path)
 
 
-def test_labels_out_of_range(tmp_path, tiny_sizes, digits):
+def test_labels_out_of_range(tmp_path, digits):
     x, y, x_te, y_te = digits
     np.savez(tmp_path / "mnist.npz", x_train=x, y_train=y + 5, x_test=x_te, y_test=y_te)
     with pytest.raises(DatasetError, match="labels outside 0-9"):
@@ -234,7 +238,7 @@ def test_missing_files(tmp_path):
 
 # -- downloads -----------------------------------------------------------------
 
-def test_download_with_good_digest(tmp_path, server, tiny_sizes, digits):
+def test_download_with_good_digest(tmp_path, server, digits):
     served, url = server
     write_idx(served, digits)
     target = tmp_path / "data"
@@ -278,7 +282,7 @@ def test_no_network_says_what_to_do(tmp_path, monkeypatch):
     assert os.listdir(cache) == []  # nothing half-downloaded
 
 
-def test_downloads_go_to_the_users_cache_and_are_found_there(tmp_path, server, tiny_sizes, monkeypatch):
+def test_downloads_go_to_the_users_cache_and_are_found_there(tmp_path, server, monkeypatch):
     served, url = server
     faces = np.random.RandomState(0).randint(0, 256, (560, 12)).astype(np.uint8)
     scipy.io.savemat(served / "frey_rawface.mat", {"ff": faces})
@@ -287,10 +291,10 @@ def test_downloads_go_to_the_users_cache_and_are_found_there(tmp_path, server, t
     monkeypatch.setattr(datasets, "FREY_ARRAY_SHA256", hashlib.sha256(faces.tobytes()).hexdigest())
     monkeypatch.delenv("VAE_THEANO_DATA", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    x_train, _ = load_freyface()
+    x_train, _ = load_freyface(n_train=9)
     assert os.listdir(tmp_path / "cache" / "vae-theano") == ["frey_rawface.mat"]
     (served / "frey_rawface.mat").unlink()  # the second time, the cache serves
-    np.testing.assert_array_equal(load_freyface()[0], x_train)
+    np.testing.assert_array_equal(load_freyface(n_train=9)[0], x_train)
     np.testing.assert_array_equal(x_train, faces.T[:9] / np.float32(256))
     monkeypatch.setenv("VAE_THEANO_DATA", str(tmp_path / "chosen"))  # the variable overrides the cache
     with pytest.raises(FileNotFoundError, match=f"into {tmp_path / 'chosen'}"):

@@ -24,9 +24,8 @@ from vae_theano import datasets
 assert datasets.__file__.startswith(sys.argv[1]), datasets.__file__
 assert datasets.CHECKOUT_DATA is None
 datasets.FREY_MIRRORS = (sys.argv[2],)
-datasets.FREY_SHAPE, datasets.FREY_TRAIN = (12, 560), 9
 datasets.FREY_ARRAY_SHA256 = sys.argv[3]
-x_train, x_valid = datasets.load_freyface()
+x_train, x_valid = datasets.load_freyface(n_train=9)
 print(x_train.shape, x_valid.shape)
 """
 

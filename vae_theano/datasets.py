@@ -16,7 +16,10 @@ Where files are looked for when ``path`` is None, in order:
 MNIST comes as any of three formats, all giving the same arrays: the classic
 ``mnist.pkl.gz`` (the original code's; 50,000 / 10,000 / 10,000, pixels / 256),
 the four canonical IDX files (the 60,000 training images split 50,000 / 10,000
-in order, which is how the classic file was made), or Keras' ``mnist.npz``.
+in order, the last sixth validating, which is how the classic file was made),
+or Keras' ``mnist.npz``. The loaders take the sizes from the files (a smaller
+file of the same format, such as the tests write, splits the same way); the
+downloads are held to the real files by their digests.
 Frey Face comes as Roweis's ``frey_rawface.mat`` or the original's
 ``freyfaces.pkl``. Pickles are read with an unpickler that admits only NumPy
 arrays (``safe_pickle``). Every loader checks shapes, dtypes, value and label
@@ -62,10 +65,9 @@ FREY_MIRRORS = (
 # container: re-saved copies of the file hold the same array in other bytes.
 FREY_ARRAY_SHA256 = "fbd70c2c992104024a20f4d253da1a1132eb6bf8ed142dccbe7d2b1743b705c4"
 
-MNIST_SPLIT = (50_000, 10_000, 10_000)
-FREY_SHAPE = (1965, 560)
 IMAGE_SHAPES = {"mnist": (28, 28), "freyface": (28, 20)}  # (height, width) of one row's picture
-FREY_TRAIN = 1500
+FREY_PIXELS = 28 * 20
+FREY_TRAIN = 1500  # the original's split: the first 1,500 of the 1,965 faces train
 
 
 class DatasetError(ValueError):
@@ -220,21 +222,22 @@ def _grey(images, source):
 
 
 def _split_60k(x, y, x_te, y_te, source):
-    """The classic split of the 60,000 training images: the first 50,000 train, the rest validate."""
-    n_train, n_valid, _ = MNIST_SPLIT
-    if len(x) != n_train + n_valid or len(y) != n_train + n_valid:
-        raise DatasetError(f"{source}: expected {n_train + n_valid:,} training images and labels, "
-                           f"got {len(x):,} and {len(y):,}")
+    """The classic split of the training images: the first five sixths train, the last sixth
+    validates (50,000 and 10,000 of the 60,000)."""
+    if len(x) != len(y) or len(x) < 6:
+        raise DatasetError(f"{source}: expected as many training labels as images (at least 6), "
+                           f"got {len(x):,} images and {len(y):,} labels")
+    n_train = len(x) - len(x) // 6
     return [(x[:n_train], y[:n_train]), (x[n_train:], y[n_train:]), (x_te, y_te)]
 
 
 def _check_mnist(splits, source):
     checked = []
-    for (x, y), n, part in zip(splits, MNIST_SPLIT, ("train", "valid", "test")):
+    for (x, y), part in zip(splits, ("train", "valid", "test")):
         x, y = np.asarray(x), np.asarray(y)
-        if x.shape != (n, 784) or y.shape != (n,):
+        if x.ndim != 2 or x.shape[1:] != (784,) or y.shape != x.shape[:1] or not len(x):
             raise DatasetError(f"{source}: {part} split has shapes {x.shape} and {y.shape}, "
-                               f"expected ({n}, 784) and ({n},)")
+                               f"expected (n, 784) and (n,), n >= 1")
         if not np.issubdtype(x.dtype, np.floating) or not np.issubdtype(y.dtype, np.integer):
             raise DatasetError(f"{source}: {part} split has dtypes {x.dtype} and {y.dtype}, "
                                f"expected float images and integer labels")
@@ -248,7 +251,7 @@ def _check_mnist(splits, source):
 
 # -- Frey Face -----------------------------------------------------------------
 
-def load_freyface(path=None, seed=None, n_train=None):
+def load_freyface(path=None, seed=None, n_train=None, held_out=None):
     """Frey Face as (x_train, x_valid): (1500, 560) and (465, 560) float32 in [0, 1).
 
     Each row is a 28 x 20 face (row-major), pixel / 256 as Kingma's own loader
@@ -256,23 +259,27 @@ def load_freyface(path=None, seed=None, n_train=None):
     faces train, the video's last 465 frames are held out); an integer
     shuffles the faces with that seed first (the faces are video frames, so
     neighbours look alike), as the paper's held-out faces most likely were.
-    ``n_train``: faces in x_train (default 1,500); the rest are x_valid.
+    ``n_train``: faces in x_train (default 1,500), the rest are x_valid; or
+    ``held_out``: faces in x_valid (the paper's 365), the rest train.
 
     path: frey_rawface.mat, freyfaces.pkl, or a folder holding one; None
     searches as the module says.
     """
-    n_train = FREY_TRAIN if n_train is None else n_train
-    if isinstance(n_train, bool) or not isinstance(n_train, (int, np.integer)) \
-            or not 0 < n_train < FREY_SHAPE[0]:
-        raise ValueError(f"n_train must be a whole number of faces in [1, {FREY_SHAPE[0] - 1}], got {n_train!r}")
+    for name, value in (("n_train", n_train), ("held_out", held_out)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1):
+            raise ValueError(f"{name} must be a whole number of faces, at least 1, got {value!r}")
+    if n_train is not None and held_out is not None:
+        raise ValueError(f"give n_train or held_out, not both (got {n_train} and {held_out})")
     source = _find_freyface(path)
     if source.endswith(".pkl"):
         faces = _read_frey_pickle(source)
     else:
         faces = _read_frey_mat(source).T.astype(np.float32) / np.float32(256)
-    if faces.shape != FREY_SHAPE:
-        raise DatasetError(f"{source}: expected {FREY_SHAPE[0]} faces of {FREY_SHAPE[1]} pixels, "
-                           f"got shape {faces.shape}")
+    if faces.ndim != 2 or faces.shape[1] != FREY_PIXELS or len(faces) < 2:
+        raise DatasetError(f"{source}: expected faces of {FREY_PIXELS} pixels (at least 2), got shape {faces.shape}")
+    n_train = len(faces) - held_out if held_out is not None else FREY_TRAIN if n_train is None else n_train
+    if not 0 < n_train < len(faces):
+        raise ValueError(f"{source} holds {len(faces)} faces: {n_train} cannot train with the rest held out")
     if seed is not None:
         faces = faces[np.random.default_rng(seed).permutation(len(faces))]
     return faces[:n_train], faces[n_train:]
@@ -305,8 +312,8 @@ def _read_frey_mat(source):
         raise DatasetError(f"{source}: no MATLAB variable 'ff'") from None
     except Exception as e:
         raise DatasetError(f"{source}: truncated or corrupt MATLAB file ({type(e).__name__}: {e})") from e
-    if ff.dtype != np.uint8 or ff.shape != FREY_SHAPE[::-1]:
-        raise DatasetError(f"{source}: 'ff' should be uint8 of shape {FREY_SHAPE[::-1]}, "
+    if ff.dtype != np.uint8 or ff.ndim != 2 or ff.shape[0] != FREY_PIXELS:
+        raise DatasetError(f"{source}: 'ff' should be uint8 of shape ({FREY_PIXELS}, faces), "
                            f"got {ff.dtype} {ff.shape}")
     return ff
 

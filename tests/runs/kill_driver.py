@@ -21,13 +21,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "example
 
 import numpy as np  # noqa: E402
 
-from vae_theano import datasets  # noqa: E402
 from vae_theano.runs import checkpoint, training  # noqa: E402
 from vae_theano.runs.cli import cli  # noqa: E402
 from vae_theano.vae import VAE  # noqa: E402
-
-TINY_MNIST = (200, 50, 50)  # the split of the tiny MNIST the tests write
-
 
 def die():
     os.kill(os.getpid(), signal.SIGKILL)
@@ -107,7 +103,6 @@ def wait_for(path, timeout=300):
 
 
 if __name__ == "__main__":
-    datasets.MNIST_SPLIT = TINY_MNIST
     arm(sys.argv[1])
     sys.argv = ["train_mnist.py"] + sys.argv[2:]
     import train_mnist

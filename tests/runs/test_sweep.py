@@ -27,7 +27,7 @@ def full_size_frey(tmp_path):
     loader's own, unpatched, shapes."""
     folder = tmp_path / "data"
     folder.mkdir()
-    n, d = datasets.FREY_SHAPE
+    n, d = 1965, datasets.FREY_PIXELS
     faces = np.random.RandomState(1).randint(60, 200, (d, n)).astype(np.uint8)
     scipy.io.savemat(folder / "frey_rawface.mat", {"ff": faces})
     return folder
@@ -64,7 +64,7 @@ def test_two_workers_and_a_killed_one_give_the_numbers_of_one_process(full_size_
     every parameter is the same."""
     monkeypatch.setitem(settings.FIGURE2, "freyface", dict(hidden=8, latents=(2,)))
     epochs = 60
-    budget = {"freyface": epochs * settings.samples_per_epoch(datasets.FREY_SHAPE[0] - 365)}
+    budget = {"freyface": epochs * settings.samples_per_epoch(1965 - 365)}
     run = lambda out, **kw: make_figure2(str(out), datasets=["freyface"], methods=["aevb", "wake-sleep"],
                                          budgets=budget,
                                          data=str(full_size_frey), dtype="float64", checkpoint_every=0,

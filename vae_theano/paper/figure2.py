@@ -11,7 +11,6 @@ import functools
 import math
 import os
 
-from .. import datasets
 from ..files.atomic import write_csv
 from ..plots import plot_paper_panels
 from ..runs.config import load_dataset
@@ -59,7 +58,7 @@ def model_data(dataset, data=None, split_seed=None, held_out=None):
         return x_train, held.x
     split_seed = settings.FREY_SPLIT["seed"] if split_seed is None else split_seed
     held_out = settings.FREY_SPLIT["held_out"] if held_out is None else held_out
-    x_train, held = load_dataset(dataset, data, split_seed=split_seed, n_train=datasets.FREY_SHAPE[0] - held_out)
+    x_train, held = load_dataset(dataset, data, split_seed=split_seed, held_out=held_out)
     return x_train, held.x
 
 

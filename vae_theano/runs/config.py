@@ -132,13 +132,13 @@ class RunConfig(ModelOptions):
         return x_train[:self.N], held_out
 
 
-def load_dataset(dataset, data=None, binarize=None, split_seed=None, n_train=None):
+def load_dataset(dataset, data=None, binarize=None, split_seed=None, n_train=None, held_out=None):
     """(x_train, HeldOut) of a data set: its training rows, and the rows runs are evaluated on.
 
     MNIST: the 50,000 training images (binarised once with seed 0 for runs on binary
     images, binarize "static" or "dynamic") and the 10,000 test images. Frey Face: the
-    training faces and the held-out ones (it has no test set): ``split_seed`` and
-    ``n_train`` as ``load_freyface``'s ``seed`` and ``n_train``. ``data``: a file or
+    training faces and the held-out ones (it has no test set): ``split_seed``, ``n_train`` and
+    ``held_out`` as ``load_freyface``'s ``seed``, ``n_train`` and ``held_out``. ``data``: a file or
     folder, as the loaders take it (None: their search).
     """
     if dataset == "mnist":
@@ -146,6 +146,6 @@ def load_dataset(dataset, data=None, binarize=None, split_seed=None, n_train=Non
         (x_train, _), _, (x_test, y_test) = load_mnist(data, binarize=binary)
         return x_train, HeldOut(x_test, "test", y_test)
     if dataset == "freyface":
-        x_train, x_valid = load_freyface(data, seed=split_seed, n_train=n_train)
+        x_train, x_valid = load_freyface(data, seed=split_seed, n_train=n_train, held_out=held_out)
         return x_train, HeldOut(x_valid, "validation", None)
     raise ValueError(f"unknown dataset {dataset!r}; the runs know {', '.join(DATASETS)}")
