@@ -10,7 +10,9 @@ units for MNIST and 200 for Frey Face, M = 100, Adagrad with the step size
 chosen from {0.01, 0.02, 0.1}, N(0, I) weight prior; MNIST with N_z in
 {3, 5, 10, 20, 200}, Frey Face with N_z in {2, 5, 10, 20}. Each model trains
 in a folder of its own under --out; running again with a bigger --budget
-continues every model. Writes figure2.csv (dataset, n_z, method, samples,
+continues every model. --sampling with-replacement --warm-up 100 trains as
+Kingma's code of the paper's time did (dpkingma/anglepy); the defaults are
+the original Theano code's loop, and the paper's text says neither. Writes figure2.csv (dataset, n_z, method, samples,
 train_bound, test_bound) and figure2.png (one panel per N_z, log x axis, both
 methods in each panel).
 """
@@ -19,7 +21,7 @@ import argparse
 
 from vae_theano.paper import settings
 from vae_theano.paper.figure2 import make_figure2, parse_budget
-from vae_theano.runs.cli import add_sweep_flags, cli, parse_list
+from vae_theano.runs.cli import add_loop_flags, add_sweep_flags, cli, parse_list
 
 
 def main(argv=None):
@@ -37,6 +39,7 @@ def main(argv=None):
     p.add_argument("--out", default="runs/figure2", help="folder for the runs, figure2.csv and figure2.png")
     p.add_argument("--dtype", default="float32", choices=["float32", "float64"], help="precision")
     p.add_argument("--mode", default=None, help="PyTensor backend (default C; JAX is faster on CPU)")
+    add_loop_flags(p)
     add_sweep_flags(p)
     args = p.parse_args(argv)
     datasets = parse_list(args.datasets, settings.FIGURE2, "--datasets")
@@ -45,6 +48,7 @@ def main(argv=None):
     latents = None if args.latents is None else {int(n) for n in args.latents.split(",")}
     rows = make_figure2(args.out, datasets=datasets, methods=methods, budgets=budgets, latents=latents,
                         data=args.data, dtype=args.dtype, mode=args.mode, rows_per_decade=args.rows_per_decade,
+                        changes=dict(sampling=args.sampling, warm_up=args.warm_up),
                         log=lambda line: print(line, flush=True), workers=args.workers, scheduler=args.scheduler)
     print(f"wrote {args.out}/figure2.csv and figure2.png")
     return rows

@@ -63,17 +63,18 @@ def model_data(dataset, data=None, split_seed=None, held_out=None):
 
 
 def train_figure2_model(folder, *, name, n_z, hidden, method, budget, data, split, dtype, mode, rows_per_decade,
-                        checkpoint_every, log=print):
+                        checkpoint_every, changes=None, log=print):
     """One model of the figure (a sweep's task, so every setting is an argument, not read
     from ``settings`` in the worker): trained to ``budget`` samples in ``folder``; returns
     its rows of figure2.csv, the epochs thinned to ``rows_per_decade``.
 
-    split: Frey Face's (seed, faces held out); checkpoint_every: seconds between checkpoints."""
+    split: Frey Face's (seed, faces held out); checkpoint_every: seconds between checkpoints;
+    changes: the run configuration's fields that differ from the paper's (``train_model``)."""
     with exclusive_run_folder(folder):  # held for the whole task, checked before the data loads
         log(f"{name}, N_z = {n_z}, {method}: up to {budget:.3g} samples in {folder}")
         vae, _, history, choice = train_model(folder, dataset=name, data=model_data(name, data, *split), n_latent=n_z,
                                       hidden=hidden, method=method, budget=budget, dtype=dtype, log=log, mode=mode,
-                                      checkpoint_every=checkpoint_every)
+                                      checkpoint_every=checkpoint_every, changes=changes)
     per_epoch = vae.n_batches * vae.batch_size
     rows = thinned([dict(dataset=name, n_z=n_z, method=method, samples=h["epoch"] * per_epoch,
                          train_bound=h["train_bound"], test_bound=h["valid_bound"], **step_columns(choice))
@@ -86,12 +87,14 @@ def train_figure2_model(folder, *, name, n_z, hidden, method, budget, data, spli
 
 def make_figure2(out, *, datasets, methods, budgets, latents=None, data=None, dtype="float32", mode=None,
                  rows_per_decade=50, log=print, workers=None, scheduler=None,
-                 checkpoint_every=settings.CHECKPOINT_EVERY):
+                 checkpoint_every=settings.CHECKPOINT_EVERY, changes=None):
     """Train (or continue) every model of the figure to ``budgets[dataset]`` samples under
     ``out``, then write figure2.csv and figure2.png there; returns the figure's rows.
 
     latents: the N_z to run (None: the paper's). workers, scheduler: where the models
-    train (``runs.sweep.run_tasks``; None, None: here, one after another).
+    train (``runs.sweep.run_tasks``; None, None: here, one after another). changes: the
+    run configuration's fields that differ from the paper's, for every model (the
+    training loop's ``sampling`` and ``warm_up``).
     """
     check_cluster_options(workers, scheduler)
     jobs = [(d, n_z, m) for d in datasets for n_z in settings.FIGURE2[d]["latents"]
@@ -104,7 +107,7 @@ def make_figure2(out, *, datasets, methods, budgets, latents=None, data=None, dt
                       folder=os.path.join(out, f"{name}_nz{n_z}_{method}"), name=name, n_z=n_z,
                       hidden=settings.FIGURE2[name]["hidden"], method=method, budget=budgets[name], data=data,
                       split=split, dtype=dtype, mode=mode, rows_per_decade=rows_per_decade,
-                      checkpoint_every=checkpoint_every)
+                      checkpoint_every=checkpoint_every, changes=changes)
                  for name, n_z, method in jobs]
         rows = [row for rows in run_tasks(tasks, workers=workers, scheduler=scheduler, desc="figure 2", log=log)
                 for row in rows]

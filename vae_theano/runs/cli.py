@@ -17,7 +17,7 @@ from ..backends.modes import DEFAULT_MODE
 from ..evaluate import mean_lower_bound
 from ..files.atomic import WriteError
 from ..options import OPTIONS
-from .config import RunConfig
+from .config import SAMPLINGS, RunConfig
 from .folder import RunFolderBusy
 from .training import TrainingDiverged, train
 
@@ -58,6 +58,7 @@ def parser(description, *, epochs, hidden, n_latent, batch_size, learning_rate, 
     p.add_argument("--hu-decoder", type=int, default=None, help="decoder hidden units (None: same as --hidden)")
     p.add_argument("--n-latent", type=int, default=n_latent, help="dimension of z")
     add_option_flags(p, defaults={"batch_size": batch_size, "learning_rate": learning_rate})
+    add_loop_flags(p)
     p.add_argument("--data", default=None,
                    help="data file or folder (default: $VAE_THEANO_DATA, then data/, then download)")
     p.add_argument("--out", default=out, help="run folder: checkpoint, history.csv, pictures")
@@ -81,11 +82,23 @@ def add_option_flags(p, names=tuple(OPTIONS), defaults=None):
             p.add_argument(flag, type=option.kind, choices=option.choices, default=default, help=option.help)
 
 
+def add_loop_flags(p):
+    """--sampling and --warm-up: the training loop's ``RunConfig.sampling`` and ``warm_up``
+    (the original's by default; Kingma's code of the paper's time: with-replacement, 100)."""
+    p.add_argument("--sampling", default=_DEFAULTS["sampling"].default, choices=SAMPLINGS,
+                   help="each epoch's minibatches: the original's fixed ones in a shuffled order (epochs), "
+                        "the rows reshuffled (shuffled-rows), or drawn with replacement (Kingma's code)")
+    p.add_argument("--warm-up", type=int, default=_DEFAULTS["warm_up"].default,
+                   help="minibatches whose gradients only fill the optimiser's sums before its first step "
+                        "(Kingma's code: 100)")
+
+
 def config_from_args(args, x_train, *, dataset, continuous, binarize=None, split_seed=None):
     """The ``RunConfig`` of a training example's flags, for the training rows x_train (N, D)."""
     return RunConfig(dataset=dataset, continuous=continuous, N=len(x_train), features=x_train.shape[1],
                      hu_encoder=args.hu_encoder or args.hidden, hu_decoder=args.hu_decoder or args.hidden,
                      n_latent=args.n_latent, dtype=args.dtype, binarize=binarize, split_seed=split_seed,
+                     sampling=args.sampling, warm_up=args.warm_up,
                      **{name: getattr(args, name) for name in OPTIONS})
 
 
