@@ -16,32 +16,17 @@ paper's curves faint behind ours.
 """
 
 import argparse
-import csv
 import math
 import os
 
-from vae_theano.files.atomic import atomic_write
+from vae_theano.files.atomic import read_csv
+from vae_theano.files.markdown import replace_block
 from vae_theano.paper import figure2, figure3, settings
 from vae_theano.paper.published_curves import (figure2_curves, figure3_curves, report_interval,
                                                reported_like_paper, value_at)
 from vae_theano.runs.cli import cli
 
-BEGIN, END = "<!-- paper-comparison: begin -->", "<!-- paper-comparison: end -->"
-
-
-def read_rows(path):
-    """A figure's CSV as dicts, numbers as numbers."""
-    def number(text):
-        try:
-            return int(text)
-        except ValueError:
-            try:
-                return float(text)
-            except ValueError:
-                return text
-
-    with open(path, newline="") as f:
-        return [{k: number(v) for k, v in row.items()} for row in csv.DictReader(f)]
+BLOCK = "paper-comparison"  # REPRODUCTION.md's <!-- paper-comparison: begin --> ... end -->
 
 
 def cell(ours, paper):
@@ -131,7 +116,7 @@ def main(argv=None):
     p.add_argument("--at", default="1e6,3e6,1e7", help="comma-separated sample counts to compare at")
     p.add_argument("--draw", action="store_true", help="redraw figure2.png and figure3.png there from the CSVs")
     p.add_argument("--update", default=None,
-                   help=f"a Markdown file whose text between {BEGIN} and {END} becomes the tables")
+                   help=f"a Markdown file whose <!-- {BLOCK}: begin --> ... end --> block becomes the tables")
     args = p.parse_args(argv)
     try:
         points = [float(x) for x in args.at.split(",")]
@@ -140,13 +125,13 @@ def main(argv=None):
     tables = []
     path2, path3 = (os.path.join(args.results, f"figure{n}.csv") for n in (2, 3))
     if os.path.exists(path2):
-        rows = read_rows(path2)
+        rows = read_csv(path2)
         tables += [figure2_table(rows, points), reporting_table(rows, points)]
         if args.draw:
             datasets = [d for d in settings.FIGURE2 if any(r["dataset"] == d for r in rows)]
             figure2.plot(rows, datasets, settings.FIGURE2_METHODS, os.path.join(args.results, "figure2.png"))
     if os.path.exists(path3):
-        rows = read_rows(path3)
+        rows = read_csv(path3)
         tables.append(figure3_table(rows, points))
         if args.draw:
             sizes = sorted({r["train_size"] for r in rows})
@@ -155,14 +140,7 @@ def main(argv=None):
         raise FileNotFoundError(f"{args.results} holds neither figure2.csv nor figure3.csv")
     text = "\n\n".join(tables)
     if args.update:
-        with open(args.update) as f:
-            document = f.read()
-        if BEGIN not in document or END not in document:
-            raise ValueError(f"{args.update} has no {BEGIN} ... {END} block to rewrite")
-        before, rest = document.split(BEGIN, 1)
-        after = rest.split(END, 1)[1]
-        with atomic_write(args.update, "w") as f:
-            f.write(f"{before}{BEGIN}\n{text}\n{END}{after}")
+        replace_block(args.update, BLOCK, text)
         print(f"wrote the tables into {args.update}")
     else:
         print(text)

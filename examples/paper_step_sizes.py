@@ -17,9 +17,8 @@ import functools
 import os
 
 from vae_theano.backends.blas import blas_threads
-from vae_theano.files.atomic import write_csv
+from vae_theano.files.atomic import read_csv, write_csv
 from vae_theano.paper import figure2, figure3, settings
-from vae_theano.paper.differences import read_rows
 from vae_theano.paper.models import paper_step_size, step_columns
 from vae_theano.runs.cli import cli
 
@@ -51,7 +50,7 @@ def main(argv=None):
         path = os.path.join(args.results, f"figure{module.__name__[-1]}.csv")
         if not os.path.exists(path):
             continue
-        rows = read_rows(path)
+        rows = read_csv(path)
         choices = {}
         for model in dict.fromkeys(tuple(r[k] for k in key) for r in rows):
             with blas_threads(1):  # as every model of the figures trained (runs.sweep)

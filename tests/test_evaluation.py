@@ -145,10 +145,20 @@ def test_the_comparison_with_the_paper_tabulates_ours_against_theirs(tmp_path):
     (tmp_path / "figure2.csv").write_text("dataset,n_z,method,samples,train_bound,test_bound\n"
                                           "mnist,20,aevb,100000,-200,-190\nmnist,20,aevb,10000000,-100,-110\n")
     report = tmp_path / "report.md"
-    report.write_text(f"intro\n{paper_comparison.BEGIN}\nold\n{paper_comparison.END}\nend\n")
+    report.write_text("intro\n<!-- paper-comparison: begin -->\nold\n<!-- paper-comparison: end -->\nend\n")
     paper_comparison.main(["--results", str(tmp_path), "--at", "1e5,1e7", "--update", str(report)])
     text = report.read_text()
     assert text.startswith("intro\n") and text.endswith("end\n") and "old" not in text
     row = next(line for line in text.splitlines() if line.startswith("| MNIST N_z=20 | aevb | train |"))
     assert "| - |" in row  # the paper's curve starts after 10^5
     assert "-100.0 / -104.2 (+4.2) |" in row or "-100.0 / -104.1 (+4.1) |" in row
+    # the training curve as the paper's loop reported it: the mean over the ~2.3 x 10^5 samples
+    # before 10^7 of our straight line, (100 / 9.9e6) nats per sample, lies ~1.2 nats below its end
+    reported = next(line for line in text.splitlines()
+                    if line.startswith("| MNIST N_z=20 | aevb | 2") and "e+05 |" in line).split(" | ")
+    epochs, as_paper = (float(v) for v in reported[-1].strip(" |").split(" / "))
+    assert epochs in (4.1, 4.2) and 0.8 < epochs - as_paper < 1.6
+    (tmp_path / "plain.md").write_text("no markers\n")
+    with pytest.raises(ValueError, match="plain.md has no <!-- paper-comparison: begin -->"):
+        paper_comparison.main(["--results", str(tmp_path), "--update", str(tmp_path / "plain.md")])
+    assert (tmp_path / "plain.md").read_text() == "no markers\n"

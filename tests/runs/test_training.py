@@ -438,14 +438,14 @@ def test_paper_differences_example(mnist_dir, tmp_path, monkeypatch, capsys):
     """examples/paper_differences.py: each experiment trains in a folder of its own with its one
     change and its step size recorded; a later run's rows join differences.csv beside the earlier ones."""
     import paper_differences
-    from vae_theano.paper.differences import read_rows
+    from vae_theano.files.atomic import read_csv
 
     monkeypatch.setitem(settings.FIGURE2, "mnist", dict(settings.FIGURE2["mnist"], hidden=8))
     out = tmp_path / "differences"
     args = ["--data", str(mnist_dir), "--out", str(out), "--budget", "400"]
     paper_differences.main([*args, "--experiments", "mnist5-lr0.02,mnist5-kingma-loop"])
     paper_differences.main([*args, "--experiments", "mnist5-no-prior,mnist5-binary"])
-    rows = read_rows(out / "differences.csv")
+    rows = read_csv(out / "differences.csv")
     curves = {name: [(r["train_bound"], r["test_bound"]) for r in rows if r["experiment"] == name]
               for name in ("mnist5-lr0.02", "mnist5-kingma-loop", "mnist5-no-prior", "mnist5-binary")}
     assert all(len(c) == 2 for c in curves.values())  # 400 samples: two epochs of 200 images

@@ -67,6 +67,20 @@ def _permissions(path):
         return 0o666 & ~umask
 
 
+def read_csv(path):
+    """What ``write_csv`` wrote: the rows as dicts, numbers as numbers (int, else float, else text)."""
+    def value(text):
+        for kind in (int, float):
+            try:
+                return kind(text)
+            except ValueError:
+                pass
+        return text
+
+    with open(path, newline="") as f:
+        return [{k: value(v) for k, v in row.items()} for row in csv.DictReader(f)]
+
+
 def write_csv(rows, fields, path):
     """rows (dicts) as a CSV file with the columns ``fields``, written atomically."""
     text = io.StringIO()

@@ -24,7 +24,7 @@ from ..runs.folder import exclusive_run_folder
 from ..runs.sweep import Task, check_cluster_options, run_tasks
 from . import settings
 from .marginal_likelihood import hmc_marginal_likelihood
-from .models import step_columns, train_model
+from .models import STEP_SIZE_FILE, step_columns, train_model
 from .published_curves import figure3_curves
 
 FIELDS = ("train_size", "method", "samples", "train_loglik", "test_loglik", "estimator", "step_size",
@@ -67,18 +67,21 @@ def evaluate_model(folder, *, x_train, x_test, method, budget, per_decade, dtype
             continue
         # (each epoch's held-out bound in the model's history.csv is on 100 test images only: the
         # figure uses the HMC estimates, and an epoch of 1,000 images is 10 steps)
-        vae, _, history, choice = train_model(folder, dataset="mnist", data=(x_train, x_test[:100]),
+        vae, _, history, _ = train_model(folder, dataset="mnist", data=(x_train, x_test[:100]),
                                       n_latent=settings.FIGURE3_N_Z, hidden=settings.FIGURE3_HIDDEN, method=method,
                                       budget=target, dtype=dtype, log=log, mode=mode)
         rows.append(dict(train_size=len(x_train), method=method, samples=len(history) * per_epoch,
                          train_loglik=estimate(vae, x_train[:evaluated]),
-                         test_loglik=estimate(vae, x_test[:evaluated]), estimator=estimator,
-                         **step_columns(choice)))
+                         test_loglik=estimate(vae, x_test[:evaluated]), estimator=estimator))
         log(f"  {rows[-1]['samples']:,} samples: log p(x) train {rows[-1]['train_loglik']:.2f}, "
             f"test {rows[-1]['test_loglik']:.2f}")
         with atomic_write(path, "w") as f:
             json.dump(rows, f)
-    return [r for r in rows if r["samples"] <= max(budget, per_epoch)]
+    columns = dict(step_size="", step_scores="")  # the model's step size, kept since its first training
+    if os.path.exists(os.path.join(folder, STEP_SIZE_FILE)):
+        with open(os.path.join(folder, STEP_SIZE_FILE)) as f:
+            columns = step_columns(json.load(f))
+    return [dict(r, **columns) for r in rows if r["samples"] <= max(budget, per_epoch)]
 
 
 def trained_samples(folder):
