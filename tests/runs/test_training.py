@@ -438,7 +438,7 @@ def test_paper_differences_example(mnist_dir, tmp_path, monkeypatch, capsys):
     """examples/paper_differences.py: each experiment trains in a folder of its own with its one
     change and its step size recorded; a later run's rows join differences.csv beside the earlier ones."""
     import paper_differences
-    from vae_theano.files.atomic import read_csv
+    from vae_theano.files.atomic import read_csv, write_csv
 
     monkeypatch.setitem(settings.FIGURE2, "mnist", dict(settings.FIGURE2["mnist"], hidden=8))
     out = tmp_path / "differences"
@@ -459,6 +459,13 @@ def test_paper_differences_example(mnist_dir, tmp_path, monkeypatch, capsys):
     assert (saved.sampling, saved.warm_up, saved.lam) == ("with-replacement", 100, 1.0)
     assert RunConfig.from_saved(load_checkpoint(out / "mnist5-no-prior" / "checkpoint.npz")[1]["config"]).lam == 0
     assert json.loads((out / "mnist5-kingma-loop" / "step_size.json").read_text())["scores"] is not None
+    # --table: each experiment against figure 2's model of its panel (here a copy of one, 1 and 2 nats lower)
+    baseline = [dict(r, train_bound=r["train_bound"] - 1.0, test_bound=r["test_bound"] - 2.0)
+                for r in rows if r["experiment"] == "mnist5-lr0.02"]
+    write_csv(baseline, figure2.FIELDS, out / "figure2.csv")
+    text = paper_differences.main(["--table", "--results", str(out), "--at", "200,400,1e6"])
+    row = next(line for line in text.splitlines() if "mnist5-lr0.02 |" in line)
+    assert row.endswith("| 0.02 | +1.0 / +2.0 | +1.0 / +2.0 | - | 4e+02: - / - |")  # the paper's starts later
     paper_differences.main(["--list"])
     assert "mnist5-kingma-loop" in capsys.readouterr().out
     with pytest.raises(ValueError, match="--experiments: mnist5-lr1; choose from"):

@@ -14,6 +14,7 @@ experiment's name, so that it can be held against figure 2's own model
 tells what each showed.
 """
 
+import math
 import os
 from collections import namedtuple
 
@@ -24,6 +25,7 @@ from ..runs.sweep import Task, check_cluster_options, run_tasks
 from . import settings
 from .figure2 import model_data, thinned
 from .models import step_columns, train_model
+from .published_curves import figure2_curves, value_at
 from .settings import STEP_SIZES
 
 FIELDS = ("experiment", "dataset", "n_z", "method", "samples", "train_bound", "test_bound", "step_size",
@@ -149,3 +151,33 @@ def run_experiments(out, names, *, data=None, budget=None, rows_per_decade=50, w
         kept = [r for r in read_csv(path) if r["experiment"] not in names] if os.path.exists(path) else []
         write_csv(kept + rows, FIELDS, path)
     return rows
+
+
+def table(rows, baseline, points=(1e6, 3e6, 1e7)):
+    """Markdown: each experiment of ``rows`` (differences.csv's) against figure 2's own model of
+    its panel (``baseline``, figure2.csv's rows) at ``points`` samples, train / test (nats), and
+    against the paper's curve where the experiment stopped. Values between rows are read on the
+    log axis, as the figures'."""
+    paper = figure2_curves()
+    head = " | ".join(f"{p:.0e}".replace("e+0", "e") for p in points)
+    lines = ["| experiment | change | step size | " + head + " | where it stopped: ours minus the paper's |",
+             "|---|---|---|" + "---|" * len(points) + "---|"]
+    curve = lambda rs, part: ([r["samples"] for r in rs], [r[part] for r in rs])
+    for name in dict.fromkeys(r["experiment"] for r in rows):
+        mine = sorted((r for r in rows if r["experiment"] == name), key=lambda r: r["samples"])
+        e = EXPERIMENTS.get(name)
+        panel = (mine[0]["dataset"], mine[0]["n_z"], mine[0]["method"])
+        theirs = sorted((r for r in baseline if (r["dataset"], r["n_z"], r["method"]) == panel),
+                        key=lambda r: r["samples"])
+        cells = []
+        for p in points:
+            deltas = [value_at(*curve(mine, part), p) - value_at(*curve(theirs, part), p)
+                      for part in ("train_bound", "test_bound")]
+            cells.append("-" if any(math.isnan(d) for d in deltas) else " / ".join(f"{d:+.1f}" for d in deltas))
+        end, published = mine[-1], paper.get(panel, {})
+        at_end = [end[f"{part}_bound"] - value_at(*published[part], end["samples"]) if part in published
+                  else math.nan for part in ("train", "test")]
+        stop = f"{end['samples']:.2g}: " + " / ".join("-" if math.isnan(d) else f"{d:+.1f}" for d in at_end)
+        title = f"{settings.TITLES[panel[0]]} N_z={panel[1]} {panel[2]}: {name}"
+        lines.append(f"| {title} | {e.what if e else ''} | {end['step_size']} | " + " | ".join(cells) + f" | {stop} |")
+    return "\n".join(lines)
