@@ -12,9 +12,10 @@ chosen from {0.01, 0.02, 0.1}, N(0, I) weight prior; MNIST with N_z in
 in a folder of its own under --out; running again with a bigger --budget
 continues every model. --sampling with-replacement --warm-up 100 trains as
 Kingma's code of the paper's time did (dpkingma/anglepy); the defaults are
-the original Theano code's loop, and the paper's text says neither. Writes figure2.csv (dataset, n_z, method, samples,
-train_bound, test_bound) and figure2.png (one panel per N_z, log x axis, both
-methods in each panel).
+the original Theano code's loop, and the paper's text says neither. Writes
+figure2.csv (dataset, n_z, method, samples, train_bound, test_bound, and
+each model's step_size with the step_scores that chose it) and figure2.png
+(one panel per N_z, log x axis, both methods in each panel).
 """
 
 import argparse

@@ -15,7 +15,8 @@ many-moded posteriors are measured by their largest mode, not by the one the
 untrained encoder points at). Each model trains in a folder of its own
 under --out; running again with a bigger --budget continues. Writes
 figure3.csv (train_size, method, samples, train_loglik, test_loglik,
-estimator) and figure3.png (one panel per training-set size).
+estimator, step_size, step_scores) and figure3.png (one panel per
+training-set size).
 """
 
 import argparse

@@ -8,7 +8,8 @@ space. Figure 5: the decoder's mean for 100 draws z ~ p(z), MNIST models with
 N_z = 2, 5, 10 and 20. The models are figure 2's AEVB models (the paper's
 settings, vae_theano/paper/settings.py) in the same folders under --out,
 trained or continued to --budget samples: after paper_figure2.py only the
-MNIST model with N_z = 2, which figure 2 does not have, is new. Writes
+MNIST model with N_z = 2, which figure 2 does not have, is new (give the
+same --sampling and --warm-up as figure 2's run). Writes
 figure4.png and figure5.png into --out.
 """
 
@@ -17,7 +18,7 @@ import argparse
 from vae_theano.paper import settings
 from vae_theano.paper.figure2 import parse_budget
 from vae_theano.paper.figures45 import make_figures45
-from vae_theano.runs.cli import cli, parse_list
+from vae_theano.runs.cli import add_loop_flags, cli, parse_list
 
 
 def main(argv=None):
@@ -33,11 +34,13 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0, help="seeds the draws z ~ p(z) of figure 5")
     p.add_argument("--figures", default="4,5", help="comma-separated: which figures to make (4 needs only the "
                                                     "two N_z = 2 models)")
+    add_loop_flags(p)
     args = p.parse_args(argv)
     budgets = parse_budget(args.budget, settings.IMAGE_SHAPES)
     figures = [int(f) for f in parse_list(args.figures, ("4", "5"), "--figures")]
+    loop = dict(sampling=args.sampling, warm_up=args.warm_up)
     written = make_figures45(args.out, budgets=budgets, data=args.data, dtype=args.dtype, mode=args.mode,
-                             seed=args.seed, figures=figures, log=lambda line: print(line, flush=True))
+                             seed=args.seed, figures=figures, changes=loop, log=lambda line: print(line, flush=True))
     print(f"wrote {' and '.join(written)}")
     return written
 

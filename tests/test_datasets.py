@@ -134,6 +134,8 @@ def test_freyface_formats_round_trip(tmp_path, fmt):
         load_freyface(tmp_path)  # the original's split needs the real file's 1,965
     with pytest.raises(ValueError, match="give n_train or held_out, not both"):
         load_freyface(tmp_path, n_train=9, held_out=3)
+    with pytest.raises(ValueError, match="holds 12 faces: it cannot hold out 12 and train on the rest"):
+        load_freyface(tmp_path, held_out=12)
     with pytest.raises(ValueError, match="held_out must be a whole number of faces, at least 1, got 0"):
         load_freyface(tmp_path, held_out=0)
     shuffled = np.concatenate(load_freyface(tmp_path, seed=0, n_train=9))

@@ -66,7 +66,7 @@ FREY_MIRRORS = (
 FREY_ARRAY_SHA256 = "fbd70c2c992104024a20f4d253da1a1132eb6bf8ed142dccbe7d2b1743b705c4"
 
 IMAGE_SHAPES = {"mnist": (28, 28), "freyface": (28, 20)}  # (height, width) of one row's picture
-FREY_PIXELS = 28 * 20
+FREY_PIXELS = IMAGE_SHAPES["freyface"][0] * IMAGE_SHAPES["freyface"][1]
 FREY_TRAIN = 1500  # the original's split: the first 1,500 of the 1,965 faces train
 
 
@@ -252,7 +252,8 @@ def _check_mnist(splits, source):
 # -- Frey Face -----------------------------------------------------------------
 
 def load_freyface(path=None, seed=None, n_train=None, held_out=None):
-    """Frey Face as (x_train, x_valid): (1500, 560) and (465, 560) float32 in [0, 1).
+    """Frey Face as (x_train, x_valid): (1500, 560) and (465, 560) float32 in [0, 1) from the
+    real file (which holds 1,965 faces; a file of others splits the same way).
 
     Each row is a 28 x 20 face (row-major), pixel / 256 as Kingma's own loader
     did. ``seed=None`` splits as the original ``run.py`` (the first 1,500
@@ -277,8 +278,10 @@ def load_freyface(path=None, seed=None, n_train=None, held_out=None):
         faces = _read_frey_mat(source).T.astype(np.float32) / np.float32(256)
     if faces.ndim != 2 or faces.shape[1] != FREY_PIXELS or len(faces) < 2:
         raise DatasetError(f"{source}: expected faces of {FREY_PIXELS} pixels (at least 2), got shape {faces.shape}")
+    if held_out is not None and held_out >= len(faces):
+        raise ValueError(f"{source} holds {len(faces)} faces: it cannot hold out {held_out} and train on the rest")
     n_train = len(faces) - held_out if held_out is not None else FREY_TRAIN if n_train is None else n_train
-    if not 0 < n_train < len(faces):
+    if not n_train < len(faces):
         raise ValueError(f"{source} holds {len(faces)} faces: {n_train} cannot train with the rest held out")
     if seed is not None:
         faces = faces[np.random.default_rng(seed).permutation(len(faces))]

@@ -8,6 +8,8 @@ The model, in the paper's notation, for a datapoint x with D features:
     decoder  h = relu(z W_zh + b_zh), then either
              Bernoulli: p(x|z) = prod_d r_d^x_d (1 - r_d)^(1 - x_d),  r = sigmoid(h W_hx + b_hx)
              Gaussian:  p(x|z) = N(x; h W_hxmu + b_hxmu, diag(exp(h W_hxsigma + b_hxsigma)))
+                        (options: a sigmoid on the mean, the paper's bounded_mean; a variance
+                        exp(b_hxsigma) that does not depend on z, pixel_variance)
     bound    L(x) = log p(x|z) + KLD,  KLD = 1/2 sum_j (1 + log_sigma_j - mu_j^2 - exp(log_sigma_j))
              (KLD is -KL(q(z|x) || N(0, I)), appendix B of the paper; L <= log p(x), in nats)
 
@@ -171,9 +173,8 @@ class VAE:
         self.bounded_mean, self.pixel_variance = bool(bounded_mean), bool(pixel_variance)
 
         def create(name, size):  # a zeroed W_hsigma is drawn all the same: the later weights stay the same
-            if not name.startswith("W"):
-                return np.zeros(size, dtype=dtype)
-            return (self.prng.normal(0, init_std, size) * (not (zero_log_var and name == "W_hsigma"))).astype(dtype)
+            weights = self.prng.normal(0, init_std, size).astype(dtype) if name.startswith("W") else None
+            return np.zeros(size, dtype=dtype) if weights is None or (zero_log_var and name == "W_hsigma") else weights
 
         # One RandomState stream, drawn in this order: the original's weights.
         self.params = OrderedDict((name, pytensor.shared(create(name, size), name=name)) for name, size in

@@ -8,7 +8,7 @@ import pytest
 import scipy.integrate
 
 from vae_theano.paper import settings
-from vae_theano.paper.models import paper_step_size, train_model
+from vae_theano.paper.models import paper_step_size, saved_choice, train_model
 from vae_theano.paper.published_curves import report_interval, reported_like_paper
 
 
@@ -23,8 +23,8 @@ def test_each_model_keeps_its_step_size_and_the_scores_that_chose_it(tmp_path):
     lines = []
     _, _, history, choice = train_model(tmp_path / "chosen", **model, budget=400, log=lines.append)
     scores = choice["scores"]
-    assert set(scores) == {str(s) for s in settings.STEP_SIZES} or set(scores) == set(settings.STEP_SIZES)
-    assert choice["step_size"] == max(settings.STEP_SIZES, key=lambda s: scores.get(s, scores.get(str(s))))
+    assert set(scores) == set(settings.STEP_SIZES)
+    assert choice["step_size"] == max(settings.STEP_SIZES, key=scores.get)
     saved = json.loads((tmp_path / "chosen" / "step_size.json").read_text())
     assert saved["step_size"] == choice["step_size"] and len(saved["scores"]) == 3
     assert [line for line in lines if "step size" in line]  # chosen and said
@@ -36,12 +36,12 @@ def test_each_model_keeps_its_step_size_and_the_scores_that_chose_it(tmp_path):
 
     lines.clear()
     _, _, longer, resumed = train_model(tmp_path / "chosen", **model, budget=800, log=lines.append)
-    assert resumed == saved and not lines and longer[:2] == history  # read back, not chosen again
+    assert resumed == choice and not lines and longer[:2] == history  # read back, not chosen again
 
     _, _, _, fixed = train_model(tmp_path / "fixed", **model, budget=200, step_size=0.1)
     assert fixed == dict(step_size=0.1, scores=None)
     (tmp_path / "fixed" / "step_size.json").write_text(json.dumps(dict(step_size=0.02, scores=None)))
-    with pytest.raises(ValueError, match="trained with step size 0.1, not the 0.02"):
+    with pytest.raises(ValueError, match="learning_rate: checkpoint has 0.1, this run asks for 0.02"):
         train_model(tmp_path / "fixed", **model, budget=400)
 
 
@@ -64,3 +64,19 @@ def test_the_report_interval_is_read_through_markers_the_digitiser_skipped():
     reports = 4.6e5 * np.array([1, 2, 3, 5, 6, 9, 10, 11, 12, 14, 15, 16, 20, 21, 22])
     read = reports + 4.6e3 * np.random.RandomState(0).uniform(-1, 1, len(reports))  # read off to 1% of a step
     assert report_interval(np.r_[read, read[-1]]) == pytest.approx(4.6e5, rel=0.02)  # a point read twice too
+
+
+def test_a_folder_keeps_its_step_size(tmp_path):
+    """Another step size for a folder that has one is refused; a folder trained before the choice
+    was kept takes its checkpoint's (without scores)."""
+    data = x_and_held()
+    model = dict(dataset="mnist", data=data, n_latent=2, hidden=5, method="aevb", dtype="float64")
+    train_model(tmp_path / "run", **model, budget=200, step_size=0.02)
+    with pytest.raises(ValueError, match="trained with step size 0.02, not the 0.1 asked for"):
+        train_model(tmp_path / "run", **model, budget=400, step_size=0.1)
+    (tmp_path / "run" / "step_size.json").unlink()  # as folders written before it existed
+    assert saved_choice(tmp_path / "run") == dict(step_size=0.02, scores=None)
+    _, _, history, choice = train_model(tmp_path / "run", **model, budget=400)
+    assert choice == dict(step_size=0.02, scores=None) and len(history) == 2
+    assert json.loads((tmp_path / "run" / "step_size.json").read_text()) == choice
+    assert saved_choice(tmp_path / "new") is None

@@ -25,6 +25,7 @@ from vae_theano.runs import checkpoint, training  # noqa: E402
 from vae_theano.runs.cli import cli  # noqa: E402
 from vae_theano.vae import VAE  # noqa: E402
 
+
 def die():
     os.kill(os.getpid(), signal.SIGKILL)
 

@@ -7,7 +7,7 @@ import pytest
 from vae_theano import VAE
 from vae_theano.runs.config import RunConfig
 from vae_theano.runs.methods import AEVB
-from vae_theano.runs.training import train, warm_up
+from vae_theano.runs.training import train, warm_up_optimizer
 from reference import numpy_reference as ref
 
 B, D = 10, 6
@@ -32,7 +32,7 @@ def test_warm_up_fills_adagrads_sum_with_gradients_at_the_initial_weights():
     generator = np.random.default_rng()
     generator.bit_generator.state = vae.srng.get_value().bit_generator.state
     batches = [2, 0, 2]
-    warm_up(AEVB(vae), np.array(batches))
+    warm_up_optimizer(AEVB(vae), np.array(batches))
     v = {k: np.zeros_like(p) for k, p in initial.items()}
     for batch in batches:
         eps = generator.normal(0.0, 1.0, size=(B, 2))
@@ -107,3 +107,12 @@ def test_initial_weights_wider_or_with_the_log_variance_at_zero():
             np.testing.assert_array_equal(zero[name], value, err_msg=name)
     with pytest.raises(ValueError, match="init_std must be positive and finite, got 0"):
         build(init_std=0)
+
+
+def test_mcem_refuses_the_rows_drawn_afresh_and_the_warm_up():
+    """MCEM keeps a Markov chain per training row: rows that move between epochs would hand a
+    row another's chain."""
+    for settings in (dict(sampling="shuffled-rows"), dict(sampling="with-replacement"), dict(warm_up=5)):
+        with pytest.raises(ValueError, match="MCEM keeps a chain per training row"):
+            config(method="mcem", **settings)
+    assert config(method="mcem").method == "mcem"

@@ -12,6 +12,8 @@ def replace_block(path, name, text):
     if begin not in document or end not in document:
         raise ValueError(f"{path} has no {begin} ... {end} block to rewrite")
     before, rest = document.split(begin, 1)
+    if end not in rest:
+        raise ValueError(f"{path}: {end} comes before {begin}")
     after = rest.split(end, 1)[1]
     with atomic_write(path, "w") as f:
         f.write(f"{before}{begin}\n{text}\n{end}{after}")

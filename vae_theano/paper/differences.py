@@ -50,6 +50,8 @@ def _experiments():
             dataset, n_z, "aevb", budget, changes=dict(zero_log_var=True),
             what="the encoder's log-variance weights start at zero")
     experiments.update({
+        "mnist5-kingma-loop-lr0.02": Experiment("mnist", 5, "aevb", 3e6, step_size=0.02, changes=KINGMA_LOOP,
+                                                what="Kingma's loop and step size 0.02, together"),
         "frey2-warm-up": Experiment("freyface", 2, "aevb", 3e6, changes=dict(warm_up=100),
                                     what="the 100-step Adagrad warm-up alone"),
         "frey2-with-replacement": Experiment("freyface", 2, "aevb", 3e6, changes=dict(sampling="with-replacement"),
@@ -72,8 +74,10 @@ def _experiments():
         "frey20-ws-lr0.01": Experiment("freyface", 20, "wake-sleep", 1e7, step_size=0.01, what="step size 0.01"),
         "frey20-ws-zero-log-var": Experiment("freyface", 20, "wake-sleep", 1e7, changes=dict(zero_log_var=True),
                                              what="the recognition model's log-variance weights start at zero"),
-        "mnist5-init-std0.1": Experiment("mnist", 5, "aevb", 1e6, changes=dict(init_std=0.1),
+        "mnist5-init-std0.1": Experiment("mnist", 5, "aevb", 3e6, changes=dict(init_std=0.1),
                                          what="initial weights N(0, 0.01) read as variance: standard deviation 0.1"),
+        "frey2-init-std0.1": Experiment("freyface", 2, "aevb", 3e6, changes=dict(init_std=0.1),
+                                        what="initial weights N(0, 0.01) read as variance: standard deviation 0.1"),
         "mnist2": Experiment("mnist", 2, "aevb", 1e7, what="figure 2's settings at N_z = 2 (figure 4's model)"),
         "frey2": Experiment("freyface", 2, "aevb", 1e7,
                             what="figure 2's own model again (figure 4's; does it repeat figure2.csv?)"),

@@ -24,7 +24,7 @@ from ..runs.folder import exclusive_run_folder
 from ..runs.sweep import Task, check_cluster_options, run_tasks
 from . import settings
 from .marginal_likelihood import hmc_marginal_likelihood
-from .models import STEP_SIZE_FILE, step_columns, train_model
+from .models import saved_choice, step_columns, train_model
 from .published_curves import figure3_curves
 
 FIELDS = ("train_size", "method", "samples", "train_loglik", "test_loglik", "estimator", "step_size",
@@ -77,10 +77,8 @@ def evaluate_model(folder, *, x_train, x_test, method, budget, per_decade, dtype
             f"test {rows[-1]['test_loglik']:.2f}")
         with atomic_write(path, "w") as f:
             json.dump(rows, f)
-    columns = dict(step_size="", step_scores="")  # the model's step size, kept since its first training
-    if os.path.exists(os.path.join(folder, STEP_SIZE_FILE)):
-        with open(os.path.join(folder, STEP_SIZE_FILE)) as f:
-            columns = step_columns(json.load(f))
+    choice = saved_choice(folder)  # the model's step size, kept since its first training
+    columns = step_columns(choice) if choice else dict(step_size="", step_scores="")
     return [dict(r, **columns) for r in rows if r["samples"] <= max(budget, per_epoch)]
 
 

@@ -19,18 +19,20 @@ from .figure2 import model_data
 from .models import train_model
 
 
-def make_figures45(out, *, budgets, data=None, dtype="float32", mode=None, seed=0, figures=(4, 5), log=print):
+def make_figures45(out, *, budgets, data=None, dtype="float32", mode=None, seed=0, figures=(4, 5), changes=None,
+                   log=print):
     """Write figure4.png and figure5.png into ``out`` (figure 2's folder); returns the paths written.
 
     budgets: {dataset: training samples}; seed: the draws z ~ p(z) of figure 5; figures: which
-    of the two to make (figure 4 needs the two N_z = 2 models alone).
+    of the two to make (figure 4 needs the two N_z = 2 models alone); changes: the run
+    configuration's fields that differ from the paper's, as figure 2's (``make_figure2``).
     """
     def model(name, n_z):
         log(f"{name}, N_z = {n_z}, aevb: up to {budgets[name]:.3g} samples")
         folder = os.path.join(out, f"{name}_nz{n_z}_aevb")
         return train_model(folder, dataset=name, data=loaded[name], n_latent=n_z,
                            hidden=settings.FIGURE2[name]["hidden"], method="aevb", budget=budgets[name],
-                           dtype=dtype, log=log, mode=mode)[0]
+                           dtype=dtype, log=log, mode=mode, changes=changes)[0]
 
     with exclusive_run_folder(out):  # one run per folder, checked before the data loads
         loaded = {name: model_data(name, data) for name in settings.IMAGE_SHAPES}

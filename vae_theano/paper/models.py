@@ -8,11 +8,11 @@ import os
 
 import numpy as np
 
-from ..runs.checkpoint import CHECKPOINT_FILE, load_checkpoint, saved_config
-from ..runs.methods import AEVB
 from ..files.atomic import atomic_write
-from ..runs.training import train
-from ..runs.training import warm_up as warm_up_steps
+from ..runs.checkpoint import CHECKPOINT_FILE, load_checkpoint, saved_config
+from ..runs.folder import exclusive_run_folder
+from ..runs.methods import AEVB
+from ..runs.training import train, warm_up_optimizer
 from .mcem import MCEM
 from .settings import CHECKPOINT_EVERY, METHODS, STEP_SIZES, paper_config, samples_per_epoch
 from .wake_sleep import WakeSleep
@@ -35,13 +35,14 @@ def choose_step_size(build, method, iterations=50, candidates=STEP_SIZES, warm_u
     """The paper's choice: the step size whose training bound over ``iterations``
     minibatches from the same start is highest (the mean of the last fifth of them).
     build(step_size) -> a fresh VAE. warm_up: minibatches of Kingma's warm-up first
-    (``training.warm_up``, batches drawn with ``seed``).
+    (``training.warm_up_optimizer``, the batches drawn from a generator seeded with ``seed``:
+    the same for every candidate, not the same as the training loop's own warm-up).
 
     Returns (step size, {candidate: its score}), a diverged candidate scoring -inf."""
     scores = []
     for step_size in candidates:
         runner = make_method(method, build(step_size))
-        warm_up_steps(runner, np.random.default_rng([seed, 2]).integers(0, runner.vae.n_batches, warm_up))
+        warm_up_optimizer(runner, np.random.default_rng([seed, 2]).integers(0, runner.vae.n_batches, warm_up))
         bounds = runner.update_batches(np.arange(iterations) % runner.vae.n_batches, 1)
         scores.append(np.mean(bounds[-max(1, iterations // 5):]) if np.all(np.isfinite(bounds)) else -np.inf)
     return candidates[int(np.argmax(scores))], dict(zip(candidates, map(float, scores)))
@@ -57,6 +58,22 @@ def paper_step_size(config, x_train, method, *, seed=42, mode=None):
     return dict(step_size=chosen, scores=scores)
 
 
+def saved_choice(folder):
+    """A model folder's step size and the scores that chose it ({"step_size": s, "scores":
+    {candidate: bound} or None}): its step_size.json; for a folder trained before those were
+    kept, its checkpoint's step size (scores None); None for a folder that has neither."""
+    path = os.path.join(folder, STEP_SIZE_FILE)
+    if os.path.exists(path):
+        with open(path) as f:
+            saved = json.load(f)
+        scores = saved["scores"] and {float(k): float(v) for k, v in saved["scores"].items()}
+        return dict(step_size=float(saved["step_size"]), scores=scores)
+    path = os.path.join(folder, CHECKPOINT_FILE)
+    if os.path.exists(path):
+        return dict(step_size=saved_config(load_checkpoint(path)[1], path).learning_rate, scores=None)
+    return None
+
+
 def train_model(folder, *, dataset, data, n_latent, hidden, method, budget, dtype="float32", log=print,
                 mode=None, seed=42, step_size=None, changes=None, checkpoint_every=CHECKPOINT_EVERY):
     """Train one model of the paper to ``budget`` training samples in ``folder`` (resumable:
@@ -64,44 +81,44 @@ def train_model(folder, *, dataset, data, n_latent, hidden, method, budget, dtyp
     of each epoch's held-out bound.
 
     step_size: Adagrad's, fixed; None chooses it as the paper did (``choose_step_size``).
+    A folder keeps its step size: asking for another is refused.
     changes: {field: value} of the ``RunConfig`` that differ from the paper's settings
     (an experiment's, ``differences.py``: sampling, warm_up, init_std, zero_log_var, lam, ...).
     checkpoint_every: seconds between checkpoints (and after the last epoch).
     Returns (vae, method object, history, choice): history rows as ``training.train``'s;
-    choice = {"step_size": s, "scores": {candidate: training bound}} (scores None where the
-    step size was fixed), kept in the folder's step_size.json.
+    choice as ``saved_choice``'s (scores None where the step size was fixed), kept in the
+    folder's step_size.json.
     """
     x_train, x_held = data
     model = dict(n_latent=n_latent, hidden=hidden, method=method, dtype=dtype, seed=seed)
-    config = lambda lr: dataclasses.replace(paper_config(dataset, x_train, **model, learning_rate=lr),
-                                            **(changes or {}))
-    choice_path = os.path.join(folder, STEP_SIZE_FILE)
-    if os.path.exists(choice_path):
-        with open(choice_path) as f:
-            choice = json.load(f)
-    elif step_size is not None:
-        choice = dict(step_size=step_size, scores=None)
-    else:  # the choice is deterministic: a folder from before step_size.json gets the same one again
-        choice = paper_step_size(config, x_train, method, seed=seed, mode=mode)
-        log(f"  step size {choice['step_size']} (training bounds after 50 iterations: {json.dumps(choice['scores'])})")
-    path = os.path.join(folder, CHECKPOINT_FILE)
-    if os.path.exists(path) and saved_config(load_checkpoint(path)[1], path).learning_rate != choice["step_size"]:
-        raise ValueError(f"{path} trained with step size {saved_config(load_checkpoint(path)[1], path).learning_rate}"
-                         f", not the {choice['step_size']} chosen now: use another folder")
-    os.makedirs(folder, exist_ok=True)
-    with atomic_write(choice_path, "w") as f:
-        json.dump(choice, f, indent=1)
-    config = config(choice["step_size"])
-    vae = config.build_model(x_train, mode)
-    runner = make_method(method, vae)
-    epochs = max(1, math.ceil(budget / samples_per_epoch(len(x_train))))
-    history = train(vae, x_held, epochs, folder, config, log=lambda s: None, method=runner,
-                    checkpoint_every=checkpoint_every)
+    run_config = lambda lr: dataclasses.replace(paper_config(dataset, x_train, **model, learning_rate=lr),
+                                                **(changes or {}))
+    with exclusive_run_folder(folder):  # the choice is made, kept and trained on under one lock
+        choice = saved_choice(folder)
+        if choice is not None and step_size is not None and choice["step_size"] != step_size:
+            raise ValueError(f"{folder} trained with step size {choice['step_size']}, not the {step_size} "
+                             "asked for: use another folder")
+        if choice is None and step_size is not None:
+            choice = dict(step_size=step_size, scores=None)
+        elif choice is None:
+            choice = paper_step_size(run_config, x_train, method, seed=seed, mode=mode)
+            log(f"  step size {choice['step_size']} (training bounds after 50 iterations: "
+                f"{json.dumps(choice['scores'])})")
+        config = run_config(choice["step_size"])
+        vae = config.build_model(x_train, mode)  # every setting checked before anything is written
+        runner = make_method(method, vae)
+        if not os.path.exists(os.path.join(folder, STEP_SIZE_FILE)):
+            with atomic_write(os.path.join(folder, STEP_SIZE_FILE), "w") as f:
+                json.dump(choice, f, indent=1)
+        epochs = max(1, math.ceil(budget / samples_per_epoch(len(x_train))))
+        history = train(vae, x_held, epochs, folder, config, log=lambda s: None, method=runner,
+                        checkpoint_every=checkpoint_every)
     return vae, runner, history[:epochs], choice
 
 
 def step_columns(choice):
-    """The CSV columns step_size and step_scores ("0.01=-218.77 0.02=-226.95 0.1=-7.3e+20", the training
-    bounds that chose it; empty for a fixed step size) of a model's step-size choice."""
+    """The CSV columns of a model's step-size choice: step_size, and step_scores, the training
+    bounds that chose it ("0.01=-218.766 0.02=-226.954 0.1=-7.33695e+20"; empty for a fixed
+    step size or a folder from before the scores were kept)."""
     scores = choice["scores"] or {}
     return dict(step_size=choice["step_size"], step_scores=" ".join(f"{k}={float(v):.6g}" for k, v in scores.items()))

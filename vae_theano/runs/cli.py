@@ -88,9 +88,16 @@ def add_loop_flags(p):
     p.add_argument("--sampling", default=_DEFAULTS["sampling"].default, choices=SAMPLINGS,
                    help="each epoch's minibatches: the original's fixed ones in a shuffled order (epochs), "
                         "the rows reshuffled (shuffled-rows), or drawn with replacement (Kingma's code)")
-    p.add_argument("--warm-up", type=int, default=_DEFAULTS["warm_up"].default,
+    p.add_argument("--warm-up", type=_whole_number, default=_DEFAULTS["warm_up"].default,
                    help="minibatches whose gradients only fill the optimiser's sums before its first step "
                         "(Kingma's code: 100)")
+
+
+def _whole_number(text):
+    """argparse's type for a count >= 0."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"a whole number >= 0, got {text!r}")
+    return int(text)
 
 
 def config_from_args(args, x_train, *, dataset, continuous, binarize=None, split_seed=None):

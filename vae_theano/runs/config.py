@@ -46,14 +46,16 @@ class RunConfig(ModelOptions):
     None, the original code's split (the first faces train, the video's last
     frames are held out), or the seed of a random split whose first N faces
     train (the paper's). seed: the weights, the noise, and the training
-    loop's batch order and binarisation.
+    loop's batch order, binarisation, rows and warm-up batches.
 
     The training loop (``training.train``): sampling "epochs" walks the same minibatches
     (rows k M ... (k + 1) M - 1) every epoch, in a shuffled order (the original's
     ``run.py``); "shuffled-rows" cuts a fresh permutation of the rows into minibatches
-    every epoch; "with-replacement" draws each epoch's N rows at random with replacement,
-    as Kingma's code of the paper's time did (anglepy's ``np.random.randint`` per minibatch). warm_up: minibatches whose gradients
-    only fill Adagrad's (or Adam's) accumulators before the first step (anglepy: 100).
+    every epoch; "with-replacement" draws each epoch's N rows at random with
+    replacement, as Kingma's code of the paper's time did (anglepy's
+    ``np.random.randint`` per minibatch). warm_up: minibatches whose gradients only
+    fill the optimiser's sums before its first step (anglepy: 100). MCEM, which keeps
+    a chain per training row, takes neither.
     """
 
     dataset: str
@@ -75,6 +77,8 @@ class RunConfig(ModelOptions):
             raise ValueError(f"sampling must be {' or '.join(map(repr, SAMPLINGS))}, got {self.sampling!r}")
         if isinstance(self.warm_up, bool) or not isinstance(self.warm_up, int) or self.warm_up < 0:
             raise ValueError(f"warm_up must be a whole number of minibatches >= 0, got {self.warm_up!r}")
+        if self.method == "mcem" and (self.sampling != "epochs" or self.warm_up):
+            raise ValueError("MCEM keeps a chain per training row: it needs sampling 'epochs' and no warm_up")
 
     def options(self):
         """{name: value} of the model's options: VAE's keywords."""

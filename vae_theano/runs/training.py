@@ -40,9 +40,12 @@ def train(vae, x_valid, epochs, out, config, *, fresh=False, log=print, method=N
     x_valid: (n, D) held-out rows for the validation bound.
     config: the run's ``RunConfig``, stored in the checkpoint; a checkpoint made
         with another configuration is refused. Its ``seed`` seeds the batch
-        shuffling (and the dynamic binarisation); its ``binarize`` = "dynamic"
+        shuffling, the dynamic binarisation, the rows and the warm-up batches (three
+        generators, each kept in the checkpoint); its ``binarize`` = "dynamic"
         redraws x_train ~ Bernoulli(grey levels) every epoch (the grey levels
-        are the model's x_train as given).
+        are the model's x_train as given); its ``sampling`` draws each epoch's rows
+        afresh (``draw_rows``) and its ``warm_up`` fills the optimiser's sums
+        before the first step (``warm_up_optimizer``).
     fresh: ignore an existing checkpoint and start over.
     method: the ``TrainingMethod`` (``methods.py``); None is ``AEVB(vae)``. A
         method's own state (``get_state``) is kept in the checkpoint.
@@ -100,7 +103,7 @@ def _train(vae, x_valid, epochs, out, config, *, fresh, log, method, checkpoint_
             rows = dynamic_binarize(rows, binarize_rng) if config.binarize == "dynamic" else rows
             vae.x_train.set_value(rows.astype(vae.dtype))
         if epoch == 1 and config.warm_up:
-            warm_up(method, rows_rng.integers(0, vae.n_batches, config.warm_up))
+            warm_up_optimizer(method, rows_rng.integers(0, vae.n_batches, config.warm_up))
         batch_order = shuffle_rng.permutation(vae.n_batches)
         total, done = 0.0, 0
         with tqdm(total=vae.n_batches, desc=f"epoch {epoch}/{epochs}", unit="batch",
@@ -147,11 +150,12 @@ def draw_rows(sampling, n, rng):
     return None
 
 
-def warm_up(method, batches):
+def warm_up_optimizer(method, batches):
     """Kingma's warm-up: ``method``'s step on each batch of ``batches``, each from the initial
-    weights (they are put back after every step), so that only the optimiser's accumulators
-    move: Adagrad's sum of squared gradients starts from these gradients (anglepy's
-    ``step_va``, ``warmup=100``), instead of from the first step's alone."""
+    weights (they are put back after every step), so that the weights do not move and the
+    optimiser's sums do: Adagrad's sum of squared gradients starts from these gradients
+    (anglepy's ``step_va``, ``warmup=100``), instead of from the first step's alone. The
+    noise generator advances, as for any step (and Adam's moments move, under Adam)."""
     weights = {name: p.get_value() for name, p in method.vae.params.items()}
     for batch in batches:
         method.update(int(batch), 1)
