@@ -40,7 +40,7 @@ def main(argv=None):
     p.add_argument("--out", default="runs/figure2", help="folder for the runs, figure2.csv and figure2.png")
     p.add_argument("--dtype", default="float32", choices=["float32", "float64"], help="precision")
     p.add_argument("--mode", default=None, help="PyTensor backend (default C; JAX is faster on CPU)")
-    add_loop_flags(p)
+    add_loop_flags(p, settings.LOOP)
     add_sweep_flags(p)
     args = p.parse_args(argv)
     datasets = parse_list(args.datasets, settings.FIGURE2, "--datasets")

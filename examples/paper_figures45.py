@@ -34,7 +34,7 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0, help="seeds the draws z ~ p(z) of figure 5")
     p.add_argument("--figures", default="4,5", help="comma-separated: which figures to make (4 needs only the "
                                                     "two N_z = 2 models)")
-    add_loop_flags(p)
+    add_loop_flags(p, settings.LOOP)
     args = p.parse_args(argv)
     budgets = parse_budget(args.budget, settings.IMAGE_SHAPES)
     figures = [int(f) for f in parse_list(args.figures, ("4", "5"), "--figures")]

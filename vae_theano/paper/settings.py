@@ -7,6 +7,12 @@ initialisation), Adagrad whose global step size is chosen from {0.01, 0.02,
 (``models.choose_step_size``), and a weight decay from a N(0, I) prior on the
 weights: lam = 1, i.e. (1/N) log N(W; 0, I) added to each datapoint's bound,
 its gradient scaled by Adagrad like the rest (``VAE.get_adagrad_updates``).
+AEVB and wake-sleep train in Kingma's loop of the paper's time (``LOOP``,
+``dpkingma/anglepy``'s ``step_vae`` and ``step_wakesleep``): every minibatch
+drawn at random from the whole set, with replacement (the paper's Algorithm 1
+draws "a random minibatch"), after 100 minibatches whose squared gradients
+only fill Adagrad's sums; MCEM keeps a chain per training row, so it walks
+the epochs, as the original Theano code's loop.
 Frey Face's Gaussian decoder has a sigmoid mean (``paper_config``), and its
 held-out faces are a random 365 of the 1,965 (``FREY_SPLIT``): the paper does
 not say which it held out, but its held-out curves sit where a random subset
@@ -23,6 +29,7 @@ METHODS = ("aevb", "wake-sleep", "mcem")  # AEVB, and the baselines on the same 
 STEP_SIZES = (0.01, 0.02, 0.1)
 BATCH_SIZE = 100
 LAM = 1.0  # the N(0, I) prior on the weights
+LOOP = dict(sampling="with-replacement", warm_up=100)  # RunConfig's; anglepy: np.random.randint, warmup=100
 CHECKPOINT_EVERY = 30.0  # seconds; the 1,000-image set's epochs are 10 steps
 
 FREY_SPLIT = dict(seed=0, held_out=365)  # faces shuffled with this seed; the last 365 held out
@@ -52,11 +59,12 @@ def paper_config(dataset, x_train, *, n_latent, hidden, method, learning_rate, d
     """The ``RunConfig`` of one of the paper's models: tanh, Adagrad with step size
     ``learning_rate``, the weight prior, M = 100 (or N when smaller), a bounded Gaussian
     mean and the paper's split (``FREY_SPLIT``) for Frey Face, trained on x_train (N, D) by
-    ``method``."""
+    ``method`` in Kingma's loop (``LOOP``; MCEM in epochs)."""
     continuous = dataset == "freyface"
     split_seed = FREY_SPLIT["seed"] if continuous else None
+    loop = LOOP if method != "mcem" else {}
     return RunConfig(dataset=dataset, continuous=continuous, N=len(x_train), features=x_train.shape[1],
                      hu_encoder=hidden, hu_decoder=hidden, n_latent=n_latent,
                      batch_size=min(BATCH_SIZE, len(x_train)), learning_rate=learning_rate, lam=LAM,
                      dtype=dtype, seed=seed, activation="tanh", optimizer="adagrad",
-                     bounded_mean=continuous, method=method, split_seed=split_seed)
+                     bounded_mean=continuous, method=method, split_seed=split_seed, **loop)

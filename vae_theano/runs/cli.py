@@ -82,13 +82,15 @@ def add_option_flags(p, names=tuple(OPTIONS), defaults=None):
             p.add_argument(flag, type=option.kind, choices=option.choices, default=default, help=option.help)
 
 
-def add_loop_flags(p):
-    """--sampling and --warm-up: the training loop's ``RunConfig.sampling`` and ``warm_up``
-    (the original's by default; Kingma's code of the paper's time: with-replacement, 100)."""
-    p.add_argument("--sampling", default=_DEFAULTS["sampling"].default, choices=SAMPLINGS,
+def add_loop_flags(p, defaults=None):
+    """--sampling and --warm-up: the training loop's ``RunConfig.sampling`` and ``warm_up``,
+    by default ``defaults`` ({"sampling": ..., "warm_up": ...}; None: the original's loop,
+    RunConfig's; the paper's scripts pass Kingma's, ``paper.settings.LOOP``)."""
+    defaults = defaults or {name: _DEFAULTS[name].default for name in ("sampling", "warm_up")}
+    p.add_argument("--sampling", default=defaults["sampling"], choices=SAMPLINGS,
                    help="each epoch's minibatches: the original's fixed ones in a shuffled order (epochs), "
                         "the rows reshuffled (shuffled-rows), or drawn with replacement (Kingma's code)")
-    p.add_argument("--warm-up", type=_whole_number, default=_DEFAULTS["warm_up"].default,
+    p.add_argument("--warm-up", type=_whole_number, default=defaults["warm_up"],
                    help="minibatches whose gradients only fill the optimiser's sums before its first step "
                         "(Kingma's code: 100)")
 
