@@ -6,15 +6,17 @@
     python examples/paper_differences.py --table --update REPRODUCTION.md   # from examples/results
 
 Each experiment (vae_theano/paper/differences.py) is one of figure 2's models
-in the paper's settings with one change: Kingma's training loop of the
-paper's time (dpkingma/anglepy: rows drawn with replacement, a 100-minibatch
-Adagrad warm-up), the encoder's log-variance weights started at zero as
+in the paper's settings, in the original Theano code's training loop, with
+one change: Kingma's training loop of the paper's time (dpkingma/anglepy:
+rows drawn with replacement, a 100-minibatch Adagrad warm-up; the paper's
+settings since), the encoder's log-variance weights started at zero as
 there, a fixed step size, another seed, wider initial weights. Each trains
 in a folder of its own under --out, resumable; --out/differences.csv gets
 the rows of the experiments run (kept beside those of earlier runs).
 --table prints (or --update writes into a Markdown file's <!-- differences:
 begin --> ... end --> block) each experiment against figure 2's own model of
-its panel, from --results' differences.csv and figure2.csv.
+its panel in that loop, from --results' differences.csv and
+figure2_original_loop.csv.
 """
 
 import argparse
@@ -22,7 +24,7 @@ import os
 
 from vae_theano.files.atomic import read_csv
 from vae_theano.files.markdown import replace_block
-from vae_theano.paper.differences import CSV_FILE, EXPERIMENTS, run_experiments, table
+from vae_theano.paper.differences import BASELINE_FILE, CSV_FILE, EXPERIMENTS, run_experiments, table
 from vae_theano.runs.cli import add_sweep_flags, cli, parse_list
 
 
@@ -34,8 +36,8 @@ def main(argv=None):
                    help="training samples for every experiment (default: each its own, see --list)")
     p.add_argument("--list", action="store_true", help="list the experiments and stop")
     p.add_argument("--table", action="store_true",
-                   help="train nothing: tabulate --results' differences.csv against its figure2.csv")
-    p.add_argument("--results", default="examples/results", help="folder of differences.csv and figure2.csv")
+                   help=f"train nothing: tabulate --results' {CSV_FILE} against its {BASELINE_FILE}")
+    p.add_argument("--results", default="examples/results", help=f"folder of {CSV_FILE} and {BASELINE_FILE}")
     p.add_argument("--update", default=None, help="with --table: the Markdown file whose block it rewrites")
     p.add_argument("--at", default="1e6,3e6,1e7", help="with --table: comma-separated sample counts")
     p.add_argument("--data", default=None, help="data file or folder (default: as the loaders search)")
@@ -49,7 +51,7 @@ def main(argv=None):
             print(f"{name:24s} {e.dataset} N_z={e.n_z} {e.method}, to {e.budget:.0e} samples: {e.what}")
         return None
     if args.table:
-        rows, baseline = (read_csv(os.path.join(args.results, name)) for name in (CSV_FILE, "figure2.csv"))
+        rows, baseline = (read_csv(os.path.join(args.results, name)) for name in (CSV_FILE, BASELINE_FILE))
         try:
             points = [float(x) for x in args.at.split(",")]
         except ValueError:

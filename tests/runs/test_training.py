@@ -12,6 +12,7 @@ import scipy.io
 from conftest import REPO
 from vae_theano import VAE, datasets
 from vae_theano.paper import figure2, figure3, settings
+from vae_theano.paper.differences import BASELINE_FILE
 from vae_theano.runs.checkpoint import CheckpointError, load_checkpoint
 from vae_theano.runs.config import RunConfig
 from vae_theano.runs.training import TrainingDiverged, read_history, train
@@ -254,7 +255,9 @@ def test_figure2_example(mnist_dir, frey_dir, tmp_path, monkeypatch):
     assert all(np.isfinite([r["train_bound"] for r in rows] + [r["test_bound"] for r in rows]))
     assert matplotlib.image.imread(out / "figure2.png").shape[:2] == (640, 660)  # a panel per N_z
     text = (out / "figure2.csv").read_text().splitlines()
-    assert text[0] == "dataset,n_z,method,samples,train_bound,test_bound,step_size,step_scores" and len(text) == 13
+    assert text[0] == "dataset,n_z,method,samples,train_bound,test_bound,step_size,step_scores,sampling,warm_up"
+    assert len(text) == 13
+    assert {(r["sampling"], r["warm_up"]) for r in rows} == {("with-replacement", 100)}  # the paper's: Kingma's loop
     assert all(r["step_size"] in settings.STEP_SIZES and len(r["step_scores"].split()) == 3 for r in rows)
     assert paper_figure2.main(["--budget", "400", "--latents", "2", *args]) == rows  # nothing left to train
     more = paper_figure2.main(["--budget", "mnist=600", "--datasets", "mnist", "--latents", "2", *args])
@@ -296,8 +299,10 @@ def test_figure2_example(mnist_dir, frey_dir, tmp_path, monkeypatch):
                           optimizer="adagrad", bounded_mean=True)  # the old paper schema
     arrays["meta"] = np.array(json.dumps(meta))
     np.savez(path, **arrays)
-    # (the old runners trained Frey Face on the original split: the first faces, the last held out)
-    assert RunConfig.from_saved(meta["config"]).to_dict() == dict(config, split_seed=None)
+    # (the old runners trained Frey Face on the original split, the first faces, the last held out, and
+    # in the original's loop)
+    assert RunConfig.from_saved(meta["config"]).to_dict() == dict(config, split_seed=None, sampling="epochs",
+                                                                  warm_up=0)
     assert assert_evaluates(out / "freyface_nz2_aevb", frey_dir, "freyface validation set, 30 rows") != frey
     assert config["split_seed"] == settings.FREY_SPLIT["seed"] and config["N"] == 100  # the paper's split
 
@@ -457,12 +462,15 @@ def test_paper_differences_example(mnist_dir, tmp_path, monkeypatch, capsys):
         max(scores, key=lambda k: float(scores[k])))
     saved = RunConfig.from_saved(load_checkpoint(out / "mnist5-kingma-loop" / "checkpoint.npz")[1]["config"])
     assert (saved.sampling, saved.warm_up, saved.lam) == ("with-replacement", 100, 1.0)
+    loops = {r["experiment"]: (r["sampling"], r["warm_up"]) for r in rows}
+    assert loops["mnist5-lr0.02"] == ("epochs", 0) and loops["mnist5-kingma-loop"] == ("with-replacement", 100)
     assert RunConfig.from_saved(load_checkpoint(out / "mnist5-no-prior" / "checkpoint.npz")[1]["config"]).lam == 0
     assert json.loads((out / "mnist5-kingma-loop" / "step_size.json").read_text())["scores"] is not None
-    # --table: each experiment against figure 2's model of its panel (here a copy of one, 1 and 2 nats lower)
+    # --table: each experiment against figure 2's model of its panel in the original's loop (here a copy
+    # of one, 1 and 2 nats lower)
     baseline = [dict(r, train_bound=r["train_bound"] - 1.0, test_bound=r["test_bound"] - 2.0)
                 for r in rows if r["experiment"] == "mnist5-lr0.02"]
-    write_csv(baseline, figure2.FIELDS, out / "figure2.csv")
+    write_csv(baseline, figure2.FIELDS, out / BASELINE_FILE)
     text = paper_differences.main(["--table", "--results", str(out), "--at", "200,400,1e6"])
     row = next(line for line in text.splitlines() if "mnist5-lr0.02 |" in line)
     assert row.endswith("| 0.02 | +1.0 / +2.0 | +1.0 / +2.0 | - | 4e+02: - / - |")  # the paper's starts later

@@ -1,15 +1,17 @@
 """Where our figure 2 differs from the paper's, and why: experiments that each change one thing.
 
 Each experiment is one of figure 2's models (the paper's settings, ``settings.py``,
-in the original Theano code's training loop: ``ORIGINAL_LOOP``) with one change: another seed, a fixed step size, Kingma's training loop of
-the paper's time (``dpkingma/anglepy``: minibatches drawn with replacement,
-a 100-minibatch Adagrad warm-up) or parts of it, its initialisation (the
-encoder's log-variance weights at zero), initial weights read as variance
-0.01 (standard deviation 0.1), or a decoder variance that does not depend
-on z. Each trains in a folder of its own under the
-sweep's folder, resumable, and gives rows like figure2.csv's, with the
-experiment's name, so that it can be held against figure 2's own model
-(the baseline: the same panel, seed 42, no change) and the paper's curve.
+in the original Theano code's training loop, ``ORIGINAL_LOOP``) with one change:
+another seed, a fixed step size, Kingma's training loop of the paper's time
+(``dpkingma/anglepy``: minibatches drawn with replacement, a 100-minibatch
+Adagrad warm-up; the paper's settings since) or parts of it, its
+initialisation (the encoder's log-variance weights at zero), initial weights
+read as variance 0.01 (standard deviation 0.1), or a decoder variance that
+does not depend on z. Each trains in a folder of its own under the sweep's
+folder, resumable, and gives rows like figure2.csv's, with the experiment's
+name, so that it can be held against figure 2's own model in that loop (the
+baseline, ``BASELINE_FILE``: the same panel, seed 42, no change) and the
+paper's curve.
 ``examples/paper_differences.py`` runs them; REPRODUCTION.md's "Differences"
 tells what each showed.
 """
@@ -19,22 +21,21 @@ import os
 from collections import namedtuple
 
 from ..files.atomic import read_csv, write_csv
-from ..runs.config import load_dataset
 from ..runs.folder import exclusive_run_folder
 from ..runs.sweep import Task, check_cluster_options, run_tasks
 from . import settings
-from .figure2 import model_data, thinned
-from .models import step_columns, train_model
+from .figure2 import FIELDS as FIGURE2_FIELDS
+from .figure2 import model_data, train_curve
 from .published_curves import figure2_curves, value_at
 from .settings import STEP_SIZES
 
-FIELDS = ("experiment", "dataset", "n_z", "method", "samples", "train_bound", "test_bound", "step_size",
-          "step_scores")
+FIELDS = ("experiment",) + FIGURE2_FIELDS
 CSV_FILE = "differences.csv"
+BASELINE_FILE = "figure2_original_loop.csv"  # figure 2's rows in the original's loop, the experiments' baseline
 KINGMA_LOOP = settings.LOOP  # anglepy's step_vae: randint rows, warmup=100
 # The experiments were measured against figure 2's models in the original Theano code's loop
-# (examples/results/figure2_original_loop.csv), before the paper's settings took Kingma's: each
-# keeps that loop unless its change is the loop.
+# (BASELINE_FILE), before the paper's settings took Kingma's: each keeps that loop unless its
+# change is the loop.
 ORIGINAL_LOOP = dict(sampling="epochs", warm_up=0)
 
 Experiment = namedtuple("Experiment", "dataset n_z method budget seed step_size changes what",
@@ -109,30 +110,14 @@ def _experiments():
 EXPERIMENTS = _experiments()
 
 
-def experiment_data(experiment, data=None):
-    """(x_train, x_held) of an experiment: figure 2's, or MNIST binarised once where it asks."""
-    if experiment.changes.get("binarize") == "static":
-        x_train, held = load_dataset(experiment.dataset, data, binarize="static")
-        return x_train, held.x
-    return model_data(experiment.dataset, data)
-
-
 def train_experiment(folder, *, name, experiment, data, rows_per_decade, checkpoint_every, log=print):
     """One experiment (a sweep's task) trained in ``folder``; its rows of differences.csv."""
     e = experiment
-    with exclusive_run_folder(folder):
-        log(f"{name}: {e.what}, up to {e.budget:.3g} samples in {folder}")
-        vae, _, history, choice = train_model(
-            folder, dataset=e.dataset, data=experiment_data(e, data), n_latent=e.n_z,
-            hidden=settings.FIGURE2[e.dataset]["hidden"], method=e.method, budget=e.budget, log=log, seed=e.seed,
-            step_size=e.step_size, changes=e.changes, checkpoint_every=checkpoint_every)
-    per_epoch = vae.n_batches * vae.batch_size
-    rows = thinned([dict(experiment=name, dataset=e.dataset, n_z=e.n_z, method=e.method,
-                         samples=h["epoch"] * per_epoch, train_bound=h["train_bound"],
-                         test_bound=h["valid_bound"], **step_columns(choice)) for h in history], rows_per_decade)
-    log(f"  {name}: {rows[-1]['samples']:,} samples: train {rows[-1]['train_bound']:.2f}, "
-        f"test {rows[-1]['test_bound']:.2f}, step size {choice['step_size']}")
-    return rows
+    rows = train_curve(folder, title=f"{name} ({e.what})", name=e.dataset, n_z=e.n_z,
+                       hidden=settings.FIGURE2[e.dataset]["hidden"], method=e.method, budget=e.budget, data=data,
+                       rows_per_decade=rows_per_decade, log=log, seed=e.seed, step_size=e.step_size,
+                       changes=e.changes, checkpoint_every=checkpoint_every)
+    return [dict(experiment=name, **row) for row in rows]
 
 
 def run_experiments(out, names, *, data=None, budget=None, rows_per_decade=50, workers=None, scheduler=None,
@@ -148,8 +133,8 @@ def run_experiments(out, names, *, data=None, budget=None, rows_per_decade=50, w
         raise ValueError(f"budget must be a positive number of samples, got {budget!r}")
     check_cluster_options(workers, scheduler)
     with exclusive_run_folder(out):
-        for dataset in {EXPERIMENTS[n].dataset for n in names}:
-            model_data(dataset, data)  # a missing or bad file ends the run before any model trains
+        for dataset, binarize in {(EXPERIMENTS[n].dataset, EXPERIMENTS[n].changes.get("binarize")) for n in names}:
+            model_data(dataset, data, binarize=binarize)  # a missing or bad file ends the run before any model trains
         experiments = {name: EXPERIMENTS[name]._replace(budget=budget or EXPERIMENTS[name].budget) for name in names}
         tasks = [Task(name, train_experiment, folder=os.path.join(out, name), name=name, experiment=experiment,
                       data=data, rows_per_decade=rows_per_decade, checkpoint_every=checkpoint_every)

@@ -17,10 +17,11 @@ from ..runs.config import load_dataset
 from ..runs.folder import exclusive_run_folder
 from ..runs.sweep import Task, check_cluster_options, run_tasks
 from . import settings
-from .models import step_columns, train_model
+from .models import loop_columns, step_columns, train_model
 from .published_curves import figure2_curves
 
-FIELDS = ("dataset", "n_z", "method", "samples", "train_bound", "test_bound", "step_size", "step_scores")
+FIELDS = ("dataset", "n_z", "method", "samples", "train_bound", "test_bound", "step_size", "step_scores",
+          "sampling", "warm_up")
 
 
 def parse_budget(text, datasets):
@@ -49,12 +50,12 @@ def thinned(rows, per_decade):
 
 
 @functools.lru_cache(maxsize=None)  # each process (a Dask worker too) loads a data set once
-def model_data(dataset, data=None, split_seed=None, held_out=None):
-    """(x_train, x_held) of figure 2's models: MNIST's training and test sets; Frey Face
-    shuffled with ``split_seed``, its last ``held_out`` faces held out (None, None:
-    ``settings.FREY_SPLIT``, seed 0 and 365)."""
+def model_data(dataset, data=None, split_seed=None, held_out=None, binarize=None):
+    """(x_train, x_held) of figure 2's models: MNIST's training and test sets (binarised once
+    where ``binarize`` asks, as ``load_dataset``); Frey Face shuffled with ``split_seed``, its
+    last ``held_out`` faces held out (None, None: ``settings.FREY_SPLIT``, seed 0 and 365)."""
     if dataset != "freyface":
-        x_train, held = load_dataset(dataset, data)
+        x_train, held = load_dataset(dataset, data, binarize=binarize)
         return x_train, held.x
     split_seed = settings.FREY_SPLIT["seed"] if split_seed is None else split_seed
     held_out = settings.FREY_SPLIT["held_out"] if held_out is None else held_out
@@ -62,26 +63,29 @@ def model_data(dataset, data=None, split_seed=None, held_out=None):
     return x_train, held.x
 
 
-def train_figure2_model(folder, *, name, n_z, hidden, method, budget, data, split, dtype, mode, rows_per_decade,
-                        checkpoint_every, changes=None, log=print):
-    """One model of the figure (a sweep's task, so every setting is an argument, not read
-    from ``settings`` in the worker): trained to ``budget`` samples in ``folder``; returns
-    its rows of figure2.csv, the epochs thinned to ``rows_per_decade``.
+def train_curve(folder, *, title, name, n_z, hidden, method, budget, data, rows_per_decade, split=(None, None),
+                log=print, **options):
+    """One model of figure 2's kind, trained to ``budget`` samples in ``folder`` (a sweep's
+    task, so every setting is an argument, not read from ``settings`` in the worker); returns
+    its rows of figure2.csv: the epochs thinned to ``rows_per_decade``, each with the model's
+    step size (``step_columns``) and training loop (``loop_columns``).
 
-    split: Frey Face's (seed, faces held out); checkpoint_every: seconds between checkpoints;
-    changes: the run configuration's fields that differ from the paper's (``train_model``)."""
+    title: the model's name in the log lines; data: the data file or folder (``model_data``
+    loads it, binarised as the run's ``changes`` ask); split: Frey Face's (seed, faces held
+    out); options: ``train_model``'s (dtype, mode, seed, step_size, changes, checkpoint_every).
+    """
     with exclusive_run_folder(folder):  # held for the whole task, checked before the data loads
-        log(f"{name}, N_z = {n_z}, {method}: up to {budget:.3g} samples in {folder}")
-        vae, _, history, choice = train_model(folder, dataset=name, data=model_data(name, data, *split), n_latent=n_z,
-                                      hidden=hidden, method=method, budget=budget, dtype=dtype, log=log, mode=mode,
-                                      checkpoint_every=checkpoint_every, changes=changes)
-    per_epoch = vae.n_batches * vae.batch_size
+        log(f"{title}: up to {budget:.3g} samples in {folder}")
+        binarize = (options.get("changes") or {}).get("binarize")
+        trained = train_model(folder, dataset=name, data=model_data(name, data, *split, binarize), n_latent=n_z,
+                              hidden=hidden, method=method, budget=budget, log=log, **options)
+    per_epoch = trained.vae.n_batches * trained.vae.batch_size
+    columns = dict(step_columns(trained.choice), **loop_columns(trained.config))
     rows = thinned([dict(dataset=name, n_z=n_z, method=method, samples=h["epoch"] * per_epoch,
-                         train_bound=h["train_bound"], test_bound=h["valid_bound"], **step_columns(choice))
-                  for h in history],
-                   rows_per_decade)
-    log(f"  {name}, N_z = {n_z}, {method}: {rows[-1]['samples']:,} samples: train {rows[-1]['train_bound']:.2f}, "
-        f"test {rows[-1]['test_bound']:.2f}")
+                         train_bound=h["train_bound"], test_bound=h["valid_bound"], **columns)
+                    for h in trained.history], rows_per_decade)
+    log(f"  {title}: {rows[-1]['samples']:,} samples: train {rows[-1]['train_bound']:.2f}, "
+        f"test {rows[-1]['test_bound']:.2f}, step size {trained.choice['step_size']}")
     return rows
 
 
@@ -103,11 +107,11 @@ def make_figure2(out, *, datasets, methods, budgets, latents=None, data=None, dt
     with exclusive_run_folder(out):  # one run per folder, checked before the data loads
         for name in datasets:
             model_data(name, data, *split)  # a missing or bad file ends the run before any model trains
-        tasks = [Task(f"{name}_nz{n_z}_{method}", train_figure2_model,
-                      folder=os.path.join(out, f"{name}_nz{n_z}_{method}"), name=name, n_z=n_z,
-                      hidden=settings.FIGURE2[name]["hidden"], method=method, budget=budgets[name], data=data,
-                      split=split, dtype=dtype, mode=mode, rows_per_decade=rows_per_decade,
-                      checkpoint_every=checkpoint_every, changes=changes)
+        tasks = [Task(f"{name}_nz{n_z}_{method}", train_curve,
+                      folder=os.path.join(out, f"{name}_nz{n_z}_{method}"), title=f"{name}, N_z = {n_z}, {method}",
+                      name=name, n_z=n_z, hidden=settings.FIGURE2[name]["hidden"], method=method,
+                      budget=budgets[name], data=data, split=split, dtype=dtype, mode=mode,
+                      rows_per_decade=rows_per_decade, checkpoint_every=checkpoint_every, changes=changes)
                  for name, n_z, method in jobs]
         rows = [row for rows in run_tasks(tasks, workers=workers, scheduler=scheduler, desc="figure 2", log=log)
                 for row in rows]

@@ -67,12 +67,12 @@ def evaluate_model(folder, *, x_train, x_test, method, budget, per_decade, dtype
             continue
         # (each epoch's held-out bound in the model's history.csv is on 100 test images only: the
         # figure uses the HMC estimates, and an epoch of 1,000 images is 10 steps)
-        vae, _, history, _ = train_model(folder, dataset="mnist", data=(x_train, x_test[:100]),
-                                      n_latent=settings.FIGURE3_N_Z, hidden=settings.FIGURE3_HIDDEN, method=method,
-                                      budget=target, dtype=dtype, log=log, mode=mode)
-        rows.append(dict(train_size=len(x_train), method=method, samples=len(history) * per_epoch,
-                         train_loglik=estimate(vae, x_train[:evaluated]),
-                         test_loglik=estimate(vae, x_test[:evaluated]), estimator=estimator))
+        model = train_model(folder, dataset="mnist", data=(x_train, x_test[:100]), n_latent=settings.FIGURE3_N_Z,
+                            hidden=settings.FIGURE3_HIDDEN, method=method, budget=target, dtype=dtype, log=log,
+                            mode=mode)
+        rows.append(dict(train_size=len(x_train), method=method, samples=len(model.history) * per_epoch,
+                         train_loglik=estimate(model.vae, x_train[:evaluated]),
+                         test_loglik=estimate(model.vae, x_test[:evaluated]), estimator=estimator))
         log(f"  {rows[-1]['samples']:,} samples: log p(x) train {rows[-1]['train_loglik']:.2f}, "
             f"test {rows[-1]['test_loglik']:.2f}")
         with atomic_write(path, "w") as f:

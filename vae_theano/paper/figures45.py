@@ -32,7 +32,7 @@ def make_figures45(out, *, budgets, data=None, dtype="float32", mode=None, seed=
         folder = os.path.join(out, f"{name}_nz{n_z}_aevb")
         return train_model(folder, dataset=name, data=loaded[name], n_latent=n_z,
                            hidden=settings.FIGURE2[name]["hidden"], method="aevb", budget=budgets[name],
-                           dtype=dtype, log=log, mode=mode, changes=changes)[0]
+                           dtype=dtype, log=log, mode=mode, changes=changes).vae
 
     with exclusive_run_folder(out):  # one run per folder, checked before the data loads
         loaded = {name: model_data(name, data) for name in settings.IMAGE_SHAPES}

@@ -5,6 +5,7 @@ import dataclasses
 import json
 import math
 import os
+from collections import namedtuple
 
 import numpy as np
 
@@ -18,6 +19,10 @@ from .settings import CHECKPOINT_EVERY, METHODS, STEP_SIZES, paper_config, sampl
 from .wake_sleep import WakeSleep
 
 STEP_SIZE_FILE = "step_size.json"  # a model folder's step size and the scores that chose it
+
+TrainedModel = namedtuple("TrainedModel", "vae method history choice config")
+TrainedModel.__doc__ = """``train_model``'s result: the VAE, its ``TrainingMethod``, the history rows
+(``training.train``'s), the step-size choice (``saved_choice``'s) and the ``RunConfig``."""
 
 
 def make_method(name, vae, seed=0):
@@ -85,9 +90,8 @@ def train_model(folder, *, dataset, data, n_latent, hidden, method, budget, dtyp
     changes: {field: value} of the ``RunConfig`` that differ from the paper's settings
     (an experiment's, ``differences.py``: sampling, warm_up, init_std, zero_log_var, lam, ...).
     checkpoint_every: seconds between checkpoints (and after the last epoch).
-    Returns (vae, method object, history, choice): history rows as ``training.train``'s;
-    choice as ``saved_choice``'s (scores None where the step size was fixed), kept in the
-    folder's step_size.json.
+    Returns a ``TrainedModel``; its choice (scores None where the step size was fixed) is
+    kept in the folder's step_size.json.
     """
     x_train, x_held = data
     model = dict(n_latent=n_latent, hidden=hidden, method=method, dtype=dtype, seed=seed)
@@ -113,7 +117,7 @@ def train_model(folder, *, dataset, data, n_latent, hidden, method, budget, dtyp
         epochs = max(1, math.ceil(budget / samples_per_epoch(len(x_train))))
         history = train(vae, x_held, epochs, folder, config, log=lambda s: None, method=runner,
                         checkpoint_every=checkpoint_every)
-    return vae, runner, history[:epochs], choice
+    return TrainedModel(vae, runner, history[:epochs], choice, config)
 
 
 def step_columns(choice):
@@ -122,3 +126,8 @@ def step_columns(choice):
     step size or a folder from before the scores were kept)."""
     scores = choice["scores"] or {}
     return dict(step_size=choice["step_size"], step_scores=" ".join(f"{k}={float(v):.6g}" for k, v in scores.items()))
+
+
+def loop_columns(config):
+    """The CSV columns of a model's training loop: sampling and warm_up (``RunConfig``'s)."""
+    return dict(sampling=config.sampling, warm_up=config.warm_up)
