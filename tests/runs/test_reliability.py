@@ -22,21 +22,6 @@ DRIVER = os.path.join(HERE, "kill_driver.py")
 ARGS = ["--epochs", "3", "--hidden", "16", "--n-latent", "2", "--batch-size", "20", "--dtype", "float64"]
 
 
-@pytest.fixture(scope="module")
-def tiny_mnist(tmp_path_factory):
-    """A tiny MNIST in Keras' format: 240 training images (200 train, the last sixth validates, as
-    the loader splits the real 60,000) and 50 test images."""
-    rs = np.random.RandomState(0)
-    labels = rs.randint(0, 10, 300)
-    images = np.zeros((300, 28, 28), np.uint8)
-    for i, label in enumerate(labels):
-        images[i, 2 + 2 * label:4 + 2 * label, 4:24] = 255
-    folder = tmp_path_factory.mktemp("data")
-    np.savez(folder / "mnist.npz", x_train=images[:240], y_train=labels[:240],
-             x_test=images[250:], y_test=labels[250:])
-    return folder
-
-
 def start(kill, data, out, *extra):
     cmd = [sys.executable, DRIVER, kill, *ARGS, "--data", str(data), "--out", str(out), *extra]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -49,9 +34,9 @@ def run(kill, data, out, *extra):
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(tiny_mnist, tmp_path_factory):
+def uninterrupted(module_mnist_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("uninterrupted")
-    code, text = run("none", tiny_mnist, out)
+    code, text = run("none", module_mnist_dir, out)
     assert code == 0, text
     return out
 
@@ -73,40 +58,40 @@ def assert_same_run(out, reference):
 
 
 @pytest.mark.parametrize("kill", ["update:1:3", "update:2:10", "save:1", "save:3", "history:3"])
-def test_sigkill_then_resume_equals_an_uninterrupted_run(kill, tiny_mnist, uninterrupted, tmp_path):
+def test_sigkill_then_resume_equals_an_uninterrupted_run(kill, module_mnist_dir, uninterrupted, tmp_path):
     """A real SIGKILL during an epoch, halfway through writing a checkpoint, or
     between the last checkpoint and history.csv; then the same command again."""
     out = tmp_path / "run"
-    code, text = run(kill, tiny_mnist, out)
+    code, text = run(kill, module_mnist_dir, out)
     assert code == -signal.SIGKILL, text
     if kill.startswith("save"):  # the half-written checkpoint is left behind, the old one intact
         assert [n for n in os.listdir(out) if n.startswith(".checkpoint.npz.") and n.endswith(".tmp")]
     if kill == "history:3":  # the checkpoint has epoch 3, the CSV only 2
         assert len(read_history(out / "history.csv")) == 2
-    code, text = run("none", tiny_mnist, out)
+    code, text = run("none", module_mnist_dir, out)
     assert code == 0, text
     assert_same_run(out, uninterrupted)
 
 
-def test_a_finished_run_rewrites_a_lagging_history(tiny_mnist, uninterrupted, tmp_path):
+def test_a_finished_run_rewrites_a_lagging_history(module_mnist_dir, uninterrupted, tmp_path):
     """Killed between the last checkpoint and history.csv, a run with nothing
     left to do still brings history.csv up to the checkpoint."""
     out = tmp_path / "run"
-    assert run("history:3", tiny_mnist, out)[0] == -signal.SIGKILL
-    code, text = run("none", tiny_mnist, out)
+    assert run("history:3", module_mnist_dir, out)[0] == -signal.SIGKILL
+    code, text = run("none", module_mnist_dir, out)
     assert code == 0 and "resuming" in text, text
     assert_same_run(out, uninterrupted)
 
 
-def test_a_second_run_into_the_same_folder_exits_at_once(tiny_mnist, uninterrupted, tmp_path):
+def test_a_second_run_into_the_same_folder_exits_at_once(module_mnist_dir, uninterrupted, tmp_path):
     out, go = tmp_path / "run", tmp_path / "go"
-    first = start(f"wait:{go}", tiny_mnist, out, "--epochs", "3")  # holds the folder until `go` exists
+    first = start(f"wait:{go}", module_mnist_dir, out, "--epochs", "3")  # holds the folder until `go` exists
     lock = out / ".lock"
     deadline = time.monotonic() + 120
     while not (lock.exists() and lock.read_text().strip() == str(first.pid)):
         assert time.monotonic() < deadline and first.poll() is None, "the first run never took the lock"
         time.sleep(0.05)
-    code, text = run("none", tiny_mnist, out)
+    code, text = run("none", module_mnist_dir, out)
     go.touch()
     assert code == 1, text
     assert f"{out} is in use by another run (PID {first.pid})" in text, text

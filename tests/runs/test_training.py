@@ -7,7 +7,6 @@ import sys
 import matplotlib.image
 import numpy as np
 import pytest
-import scipy.io
 
 from conftest import REPO
 from vae_theano import VAE, datasets
@@ -26,34 +25,6 @@ import train_mnist  # noqa: E402
 pytestmark = pytest.mark.slow  # end-to-end training runs and the example scripts, figures included
 
 SMALL = ["--epochs", "2", "--hidden", "16", "--n-latent", "2", "--batch-size", "50", "--dtype", "float64"]
-
-
-@pytest.fixture
-def mnist_dir(tmp_path):
-    """A tiny MNIST in Keras' format: 240 training images (200 train, the last sixth validates,
-    as the loader splits the real 60,000) and 50 test images."""
-    rs = np.random.RandomState(0)
-    labels = rs.randint(0, 10, 300)
-    images = np.zeros((300, 28, 28), np.uint8)
-    for i, label in enumerate(labels):  # a bright bar whose row is the label: learnable
-        images[i, 2 + 2 * label:4 + 2 * label, 4:24] = 255
-    images = np.maximum(images, rs.randint(0, 40, images.shape).astype(np.uint8))
-    folder = tmp_path / "data"
-    folder.mkdir(exist_ok=True)
-    np.savez(folder / "mnist.npz", x_train=images[:240], y_train=labels[:240],
-             x_test=images[250:], y_test=labels[250:])
-    return folder
-
-
-@pytest.fixture
-def frey_dir(tmp_path):
-    """A tiny Frey Face of 130 random faces: runs on it hold out 30 (--held-out), the real file's
-    1,965 faces being what the original's split (the first 1,500 train) needs."""
-    folder = tmp_path / "data"
-    folder.mkdir(exist_ok=True)
-    faces = np.random.RandomState(1).randint(60, 200, (560, 130)).astype(np.uint8)
-    scipy.io.savemat(folder / "frey_rawface.mat", {"ff": faces})
-    return folder
 
 
 def run_mnist(data, out, *extra):
