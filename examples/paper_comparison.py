@@ -22,14 +22,15 @@ import os
 from vae_theano.files.atomic import read_csv
 from vae_theano.files.markdown import replace_block
 from vae_theano.paper import figure2, figure3, settings
-from vae_theano.paper.published_curves import (figure2_curves, figure3_curves, report_interval,
-                                               reported_like_paper, value_at)
+from vae_theano.paper.published_curves import (figure2_curves, figure3_curves, points_header, report_interval,
+                                               reported_like_paper, signed_cell, value_at)
 from vae_theano.runs.cli import cli
 
 BLOCK = "paper-comparison"  # REPRODUCTION.md's <!-- paper-comparison: begin --> ... end -->
 
 
 def cell(ours, paper):
+    """"ours / the paper's (the difference)", nats; "-" where either is unknown (NaN)."""
     if math.isnan(ours) or math.isnan(paper):
         return "-"
     return f"{ours:.1f} / {paper:.1f} ({ours - paper:+.1f})"
@@ -37,7 +38,7 @@ def cell(ours, paper):
 
 def table(title, curves, points, paper_log_axis):
     """Markdown rows: curves {(panel, method): {part: ((samples, values) ours, (samples, values) paper)}}."""
-    head = " | ".join(f"{p:.0e}".replace("e+0", "e") for p in points)
+    head = points_header(points)
     lines = [f"**{title}** (ours / the paper's (difference), nats)", "",
              f"| panel | method | part | {head} | furthest we reached |",
              "|---|---|---|" + "---|" * len(points) + "---|"]
@@ -73,7 +74,7 @@ def reporting_table(rows, points):
     point, with the paper's spacing of reports, against our epoch means: how much of each gap to the
     paper that convention accounts for."""
     paper = figure2_curves()
-    head = " | ".join(f"{p:.0e}".replace("e+0", "e") for p in points)
+    head = points_header(points)
     lines = ["**Figure 2's training curves, reported as the paper's loop did** (ours minus the paper's, "
              "nats: our epoch means / ours as the paper's loop would have reported them; the interval "
              "between reports in samples)", "",
@@ -90,8 +91,7 @@ def reporting_table(rows, points):
         for p in points:
             theirs, ours = value_at(paper_x, paper_y, p), value_at(samples, bounds, p)
             as_paper = reported_like_paper(samples, bounds, [p], interval)[0] if p <= samples[-1] else math.nan
-            epochs, as_paper = ours - theirs, as_paper - theirs
-            cells.append("-" if math.isnan(epochs) or math.isnan(as_paper) else f"{epochs:+.1f} / {as_paper:+.1f}")
+            cells.append(signed_cell(ours - theirs, as_paper - theirs))
         lines.append(f"| {settings.TITLES[name]} N_z={n_z} | {method} | {interval:.2g} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

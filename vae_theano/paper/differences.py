@@ -26,7 +26,7 @@ from ..runs.sweep import Task, check_cluster_options, run_tasks
 from . import settings
 from .figure2 import FIELDS as FIGURE2_FIELDS
 from .figure2 import model_data, train_curve
-from .published_curves import figure2_curves, value_at
+from .published_curves import figure2_curves, points_header, signed_cell, value_at
 from .settings import STEP_SIZES
 
 FIELDS = ("experiment",) + FIGURE2_FIELDS
@@ -153,8 +153,7 @@ def table(rows, baseline, points=(1e6, 3e6, 1e7)):
     against the paper's curve where the experiment stopped. Values between rows are read on the
     log axis, as the figures'."""
     paper = figure2_curves()
-    head = " | ".join(f"{p:.0e}".replace("e+0", "e") for p in points)
-    lines = ["| experiment | change | step size | " + head + " | where it stopped: ours minus the paper's |",
+    lines = ["| experiment | change | step size | " + points_header(points) + " | where it stopped: ours minus the paper's |",
              "|---|---|---|" + "---|" * len(points) + "---|"]
     curve = lambda rs, part: ([r["samples"] for r in rs], [r[part] for r in rs])
     for name in dict.fromkeys(r["experiment"] for r in rows):
@@ -167,11 +166,11 @@ def table(rows, baseline, points=(1e6, 3e6, 1e7)):
         for p in points:
             deltas = [value_at(*curve(mine, part), p) - value_at(*curve(theirs, part), p)
                       for part in ("train_bound", "test_bound")]
-            cells.append("-" if any(math.isnan(d) for d in deltas) else " / ".join(f"{d:+.1f}" for d in deltas))
+            cells.append(signed_cell(*deltas))
         end, published = mine[-1], paper.get(panel, {})
         at_end = [end[f"{part}_bound"] - value_at(*published[part], end["samples"]) if part in published
                   else math.nan for part in ("train", "test")]
-        stop = f"{end['samples']:.2g}: " + " / ".join("-" if math.isnan(d) else f"{d:+.1f}" for d in at_end)
+        stop = f"{end['samples']:.2g}: " + " / ".join(signed_cell(d) for d in at_end)
         title = f"{settings.TITLES[panel[0]]} N_z={panel[1]} {panel[2]}: {name}"
         lines.append(f"| {title} | {e.what if e else ''} | {end['step_size']} | " + " | ".join(cells) + f" | {stop} |")
     return "\n".join(lines)

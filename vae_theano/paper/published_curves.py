@@ -65,3 +65,15 @@ def reported_like_paper(samples, bounds, at, interval):
         values = np.interp(np.linspace(max(end - interval, 0.0), end, 401), samples, bounds)
         reported.append(np.mean(values[1:] + values[:-1]) / 2)  # the trapezoid rule on an even grid
     return np.array(reported)
+
+
+def points_header(points):
+    """A table's sample-count columns: "3e5 | 1e6 | 1e7"."""
+    return " | ".join(f"{p:.0e}".replace("e+0", "e") for p in points)
+
+
+def signed_cell(*differences):
+    """A table cell of differences in nats, "+1.2 / -0.4"; "-" where any is unknown (NaN)."""
+    if any(math.isnan(d) for d in differences):
+        return "-"
+    return " / ".join(f"{d:+.1f}" for d in differences)
