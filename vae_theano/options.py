@@ -54,6 +54,8 @@ OPTIONS = {
     "bounded_mean": Option(bool, "Gaussian decoder: a sigmoid mean in (0, 1), as the paper's Frey Face model"),
     "init_std": Option(float, "standard deviation of the initial weights (the original's)", check=_positive_finite),
     "zero_log_var": Option(bool, "the encoder's log-variance weights start at zero (Kingma's code, anglepy)"),
+    "log_var_factor": Option(float, "the encoder's log-variance is this times W h, plus b (Kingma's wake-sleep "
+                                    "recognition model: 0.1)", check=_positive_finite),
     "pixel_variance": Option(bool, "Gaussian decoder: a learned log-variance per pixel, not a function of z"),
 }
 

@@ -127,9 +127,10 @@ class VAE:
     bounded_mean : bool
         Gaussian decoder only: its mean is a sigmoid, in (0, 1), as the
         paper's Frey Face model (the original's was linear).
-    init_std, zero_log_var : float, bool
+    init_std, zero_log_var, log_var_factor : float, bool, float
         The initial weights' standard deviation (the original's 0.01); with zero_log_var
-        the encoder's log-variance weights start at zero, as in Kingma's code (anglepy).
+        the encoder's log-variance weights start at zero, as in Kingma's code (anglepy);
+        its log-variance is log_var_factor * W_hsigma h + b_hsigma (Kingma's wake-sleep: 0.1).
     pixel_variance : bool
         Gaussian decoder only: a learned log-variance per pixel, not a function of z.
     features : int, optional
@@ -140,7 +141,7 @@ class VAE:
                  b1=0.95, b2=0.999, batch_size=100, learning_rate=0.001, lam=0,
                  *, mode=None, dtype=None, seed=42, bias_correction="epoch", n_samples=1,
                  activation="relu", optimizer="adam", bounded_mean=False, features=None, init_std=sigma_init,
-                 zero_log_var=False, pixel_variance=False):
+                 zero_log_var=False, log_var_factor=1.0, pixel_variance=False):
         dtype = check_dtype(dtype or pytensor.config.floatX)
         for name, value in [("hu_encoder", hu_encoder), ("hu_decoder", hu_decoder), ("n_latent", n_latent)]:
             check_positive_int(name, value)
@@ -171,6 +172,7 @@ class VAE:
         self.nonlinearity = ACTIVATIONS[activation]
         self.optimizer = optimizer
         self.bounded_mean, self.pixel_variance = bool(bounded_mean), bool(pixel_variance)
+        self.log_var_factor = float(log_var_factor)
 
         def create(name, size):  # a zeroed W_hsigma is drawn all the same: the later weights stay the same
             weights = self.prng.normal(0, init_std, size).astype(dtype) if name.startswith("W") else None
@@ -188,8 +190,7 @@ class VAE:
         self.v = OrderedDict((key, pytensor.shared(np.zeros_like(value.get_value()), name="v_" + key))
                              for key, value in self.params.items())
 
-        # Adam's step counter (used by bias_correction="step").
-        self.t = pytensor.shared(np.asarray(0.0, dtype=dtype), name="t")
+        self.t = pytensor.shared(np.asarray(0.0, dtype=dtype), name="t")  # Adam's steps (bias_correction="step")
 
         # The sampler's noise generator (a NumPy Generator); its state advances with every call.
         self.srng = pt.random.shared_rng(seed=seed, name="srng")
@@ -206,15 +207,15 @@ class VAE:
         """q(z|x): x (batch, D) -> mu, log_sigma (batch, n_latent), log_sigma a log variance."""
         h_encoder = self.nonlinearity(pt.dot(x, self.params["W_xh"]) + self.params["b_xh"].dimshuffle("x", 0))
         mu = pt.dot(h_encoder, self.params["W_hmu"]) + self.params["b_hmu"].dimshuffle("x", 0)
-        log_sigma = pt.dot(h_encoder, self.params["W_hsigma"]) + self.params["b_hsigma"].dimshuffle("x", 0)
+        log_sigma = (self.log_var_factor * pt.dot(h_encoder, self.params["W_hsigma"])
+                     + self.params["b_hsigma"].dimshuffle("x", 0))
         return mu, log_sigma
 
     def sampler(self, mu, log_sigma, eps):
         """z = mu + exp(log_sigma / 2) * eps, shapes (batch, n_latent), eps ~ N(0, I).
 
-        The original drew eps inside the graph from a shared generator; here it is
-        an input, drawn on the host from the model's generator ``srng``
-        (``functions.noise``): the same draws on every backend.
+        The original drew eps in the graph from a shared generator; here it is an input, drawn on
+        the host from the model's generator ``srng`` (``functions.noise``): the same on every backend.
         """
         return mu + pt.exp(0.5 * log_sigma) * eps
 

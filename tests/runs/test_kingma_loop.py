@@ -2,6 +2,7 @@
 with replacement, and the Adagrad warm-up; the options' checks and old checkpoints."""
 
 import numpy as np
+import pytensor
 import pytest
 
 from vae_theano import VAE
@@ -107,6 +108,32 @@ def test_initial_weights_wider_or_with_the_log_variance_at_zero():
             np.testing.assert_array_equal(zero[name], value, err_msg=name)
     with pytest.raises(ValueError, match="init_std must be positive and finite, got 0"):
         build(init_std=0)
+
+
+def test_log_var_factor_scales_the_encoders_log_variance_weights():
+    """log_var_factor c: log-variance c W_hsigma h + b_hsigma (Kingma's wake-sleep recognition model,
+    c = 0.1). The bound equals NumPy's (``numpy_reference``) for the weights c W_hsigma, and by the chain
+    rule its gradient in W_hsigma is c times NumPy's there; every other gradient is NumPy's."""
+    x, c = data(), 0.1
+    vae = VAE(False, 5, 4, 2, x, batch_size=B, dtype="float64", log_var_factor=c, activation="tanh")
+    params = {name: p.get_value() for name, p in vae.params.items()}
+    params["W_hsigma"] = params["W_hsigma"] + np.random.RandomState(2).normal(0, 0.3, params["W_hsigma"].shape)
+    for name, value in params.items():
+        vae.params[name].set_value(value)
+    eps = np.random.RandomState(3).standard_normal((B, 2))
+    x_in, eps_in = pytensor.tensor.matrix("x", dtype="float64"), pytensor.tensor.matrix("eps", dtype="float64")
+    logpx = vae.lower_bound(x_in, eps_in).logpx
+    names = list(vae.params)
+    f = pytensor.function([x_in, eps_in], [logpx] + pytensor.grad(logpx, [vae.params[n] for n in names]))
+    got, *grads = f(x[:B], eps)
+    want = ref.forward_backward(dict(params, W_hsigma=c * params["W_hsigma"]), x[:B], eps, activation="tanh")
+    assert got == pytest.approx(want["logpx"], rel=1e-12)
+    np.testing.assert_allclose(vae.encode_mean(x[:B])[1], want["log_sigma"], rtol=1e-12)
+    for name, grad in zip(names, grads):
+        expected = want["grads"][name] * (c if name == "W_hsigma" else 1.0)
+        np.testing.assert_allclose(grad, expected, rtol=1e-9, atol=1e-12, err_msg=name)
+    with pytest.raises(ValueError, match="log_var_factor must be positive and finite, got 0"):
+        VAE(False, 5, 4, 2, x, batch_size=B, log_var_factor=0)
 
 
 def test_mcem_refuses_the_rows_drawn_afresh_and_the_warm_up():
