@@ -30,7 +30,7 @@ BLOCK = "paper-comparison"  # REPRODUCTION.md's <!-- paper-comparison: begin -->
 
 
 def cell(ours, paper):
-    """"ours / the paper's (the difference)", nats; "-" where either is unknown (NaN)."""
+    """A cell "ours / the paper's (the difference)", nats; "-" where either is unknown (NaN)."""
     if math.isnan(ours) or math.isnan(paper):
         return "-"
     return f"{ours:.1f} / {paper:.1f} ({ours - paper:+.1f})"

@@ -10,12 +10,15 @@ units for MNIST and 200 for Frey Face, M = 100, Adagrad with the step size
 chosen from {0.01, 0.02, 0.1}, N(0, I) weight prior; MNIST with N_z in
 {3, 5, 10, 20, 200}, Frey Face with N_z in {2, 5, 10, 20}. Each model trains
 in a folder of its own under --out; running again with a bigger --budget
-continues every model. --sampling with-replacement --warm-up 100 trains as
-Kingma's code of the paper's time did (dpkingma/anglepy); the defaults are
-the original Theano code's loop, and the paper's text says neither. Writes
-figure2.csv (dataset, n_z, method, samples, train_bound, test_bound, and
-each model's step_size with the step_scores that chose it) and figure2.png
-(one panel per N_z, log x axis, both methods in each panel).
+continues every model. The models train in Kingma's loop of the paper's time
+(dpkingma/anglepy: --sampling with-replacement --warm-up 100, every
+minibatch drawn at random, as the paper's Algorithm 1); --sampling epochs
+--warm-up 0 is the original Theano code's loop, which the figure's models of
+before 2026-12-07 trained in (a folder of those continues only with it).
+Writes figure2.csv (dataset, n_z, method, samples, train_bound, test_bound,
+and each model's step_size with the step_scores that chose it, sampling and
+warm_up) and figure2.png (one panel per N_z, log x axis, both methods in
+each panel).
 """
 
 import argparse

@@ -12,18 +12,21 @@ is estimated as in appendix D (vae_theano.paper.marginal_likelihood: HMC
 posterior samples, 50 per image with 4 leapfrog steps, a Gaussian fitted to
 them, a harmonic-mean estimate; four chains per image, so that MCEM's
 many-moded posteriors are measured by their largest mode, not by the one the
-untrained encoder points at). Each model trains in a folder of its own
-under --out; running again with a bigger --budget continues. Writes
-figure3.csv (train_size, method, samples, train_loglik, test_loglik,
-estimator, step_size, step_scores) and figure3.png (one panel per
-training-set size).
+untrained encoder points at). AEVB and wake-sleep train in Kingma's loop of
+the paper's time (--sampling with-replacement --warm-up 100; --sampling
+epochs --warm-up 0 is the original Theano code's, which the figure's models
+of before 2026-12-07 trained in), MCEM in epochs. Each model trains in a
+folder of its own under --out; running again with a bigger --budget
+continues. Writes figure3.csv (train_size, method, samples, train_loglik,
+test_loglik, estimator, step_size, step_scores, sampling, warm_up) and
+figure3.png (one panel per training-set size).
 """
 
 import argparse
 
 from vae_theano.paper import settings
 from vae_theano.paper.figure3 import make_figure3
-from vae_theano.runs.cli import add_sweep_flags, cli, parse_list
+from vae_theano.runs.cli import add_loop_flags, add_sweep_flags, cli, parse_list
 
 
 def main(argv=None):
@@ -43,6 +46,7 @@ def main(argv=None):
     p.add_argument("--out", default="runs/figure3", help="folder for the runs, figure3.csv and figure3.png")
     p.add_argument("--dtype", default="float32", choices=["float32", "float64"], help="precision")
     p.add_argument("--mode", default=None, help="PyTensor backend (default C; JAX is faster on CPU)")
+    add_loop_flags(p, settings.LOOP)
     add_sweep_flags(p)
     args = p.parse_args(argv)
     methods = parse_list(args.methods, settings.METHODS, "--methods")
@@ -53,6 +57,7 @@ def main(argv=None):
     rows = make_figure3(args.out, sizes=sizes, methods=methods, budget=args.budget, data=args.data,
                         dtype=args.dtype, mode=args.mode, per_decade=args.points_per_decade, chains=args.chains,
                         prior_starts=args.prior_starts, mcem_max_size=args.mcem_max_size,
+                        changes=dict(sampling=args.sampling, warm_up=args.warm_up),
                         log=lambda line: print(line, flush=True), workers=args.workers, scheduler=args.scheduler)
     print(f"wrote {args.out}/figure3.csv and figure3.png")
     return rows

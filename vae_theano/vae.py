@@ -4,6 +4,7 @@ The model, in the paper's notation, for a datapoint x with D features:
 
     encoder  q(z|x) = N(mu(x), diag(exp(log_sigma(x))))     z: n_latent values
              h = relu(x W_xh + b_xh),  mu = h W_hmu + b_hmu,  log_sigma = h W_hsigma + b_hsigma
+                        (option: log_sigma = c h W_hsigma + b_hsigma, Kingma's wake-sleep, log_var_factor)
     sampler  z = mu + exp(log_sigma / 2) * eps,  eps ~ N(0, I)   (reparameterisation)
     decoder  h = relu(z W_zh + b_zh), then either
              Bernoulli: p(x|z) = prod_d r_d^x_d (1 - r_d)^(1 - x_d),  r = sigmoid(h W_hx + b_hx)

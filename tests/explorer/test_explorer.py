@@ -79,6 +79,18 @@ def test_the_page_stores_the_parameters_it_needs_bit_for_bit(tmp_path, models):
             (vae.n_latent, vae.features, vae.continuous, vae.activation)
 
 
+def test_the_page_folds_the_log_variance_factor_into_its_weights(tmp_path):
+    """A model whose encoder's log-variance is c W_hsigma h + b_hsigma (``log_var_factor``) gives the
+    page c W_hsigma, which its h W + b turns into the model's log-variance."""
+    vae = VAE(True, 50, 40, 3, None, features=60, activation="tanh", dtype="float64", seed=3, log_var_factor=0.1)
+    vae.params["W_hsigma"].set_value(np.random.default_rng(0).normal(0, 0.5, (50, 3)))
+    model = explorer.read_model(read(write(tmp_path, vae)))
+    p = {key: explorer.decode_array(stored) for key, stored in model["params"].items()}
+    x = held_out_images(vae, 5)
+    h = np.tanh(x @ p["W_xh"] + p["b_xh"])
+    np.testing.assert_allclose(h @ p["W_hsigma"] + p["b_hsigma"], vae.encode_mean(x)[1], rtol=1e-10, atol=1e-12)
+
+
 def test_the_page_connects_to_nothing(tmp_path, models):
     page = read(write(tmp_path, models["mnist-nz2"]))
     assert "default-src 'none'" in page  # its Content-Security-Policy: no fetch, image, font or frame

@@ -21,7 +21,8 @@ def test_each_model_keeps_its_step_size_and_the_scores_that_chose_it(tmp_path):
     data = x_and_held()
     model = dict(dataset="mnist", data=data, n_latent=2, hidden=5, method="aevb", dtype="float64")
     lines = []
-    *_, history, choice, _ = train_model(tmp_path / "chosen", **model, budget=400, log=lines.append)
+    chosen = train_model(tmp_path / "chosen", **model, budget=400, log=lines.append)
+    history, choice = chosen.history, chosen.choice
     scores = choice["scores"]
     assert set(scores) == set(settings.STEP_SIZES)
     assert choice["step_size"] == max(settings.STEP_SIZES, key=scores.get)
@@ -35,10 +36,11 @@ def test_each_model_keeps_its_step_size_and_the_scores_that_chose_it(tmp_path):
     assert list(again["scores"].values()) == pytest.approx(list(saved["scores"].values()), rel=1e-12)
 
     lines.clear()
-    *_, longer, resumed, _ = train_model(tmp_path / "chosen", **model, budget=800, log=lines.append)
+    resumed = train_model(tmp_path / "chosen", **model, budget=800, log=lines.append)
+    longer, resumed = resumed.history, resumed.choice
     assert resumed == choice and not lines and longer[:2] == history  # read back, not chosen again
 
-    *_, fixed, _ = train_model(tmp_path / "fixed", **model, budget=200, step_size=0.1)
+    fixed = train_model(tmp_path / "fixed", **model, budget=200, step_size=0.1).choice
     assert fixed == dict(step_size=0.1, scores=None)
     (tmp_path / "fixed" / "step_size.json").write_text(json.dumps(dict(step_size=0.02, scores=None)))
     with pytest.raises(ValueError, match="learning_rate: checkpoint has 0.1, this run asks for 0.02"):
@@ -76,7 +78,8 @@ def test_a_folder_keeps_its_step_size(tmp_path):
         train_model(tmp_path / "run", **model, budget=400, step_size=0.1)
     (tmp_path / "run" / "step_size.json").unlink()  # as folders written before it existed
     assert saved_choice(tmp_path / "run") == dict(step_size=0.02, scores=None)
-    *_, history, choice, _ = train_model(tmp_path / "run", **model, budget=400)
+    trained = train_model(tmp_path / "run", **model, budget=400)
+    history, choice = trained.history, trained.choice
     assert choice == dict(step_size=0.02, scores=None) and len(history) == 2
     assert json.loads((tmp_path / "run" / "step_size.json").read_text()) == choice
     assert saved_choice(tmp_path / "new") is None

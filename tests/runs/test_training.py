@@ -11,6 +11,7 @@ import pytest
 from conftest import REPO
 from vae_theano import VAE, datasets
 from vae_theano.paper import figure2, figure3, settings
+from vae_theano.paper import differences
 from vae_theano.paper.differences import BASELINE_FILE
 from vae_theano.runs.checkpoint import CheckpointError, load_checkpoint
 from vae_theano.runs.config import RunConfig
@@ -332,8 +333,11 @@ def test_figure3_example(mnist_dir, tmp_path):
     assert all(r["estimator"] == "hmc-2-chains" and np.isfinite(r["train_loglik"]) and r["test_loglik"] < 0
                for r in rows)
     text = (out / "figure3.csv").read_text().splitlines()
-    assert text[0] == "train_size,method,samples,train_loglik,test_loglik,estimator,step_size,step_scores"
+    assert text[0] == ("train_size,method,samples,train_loglik,test_loglik,estimator,step_size,step_scores,"
+                       "sampling,warm_up")
     assert len(text) == len(rows) + 1 and all(r["step_size"] in settings.STEP_SIZES for r in rows)
+    assert {(r["method"], r["sampling"], r["warm_up"]) for r in rows} == {
+        ("aevb", "with-replacement", 100), ("wake-sleep", "with-replacement", 100), ("mcem", "epochs", 0)}
     assert paper_figure3.main(["--budget", "400", "--train-sizes", "100", *args]) == rows  # nothing redone
     both = paper_figure3.main(["--budget", "200", "--train-sizes", "100,200", "--methods", "aevb", *args])
     assert [(r["train_size"], r["samples"]) for r in both] == [(100, 100), (100, 200), (200, 200)]
@@ -420,6 +424,9 @@ def test_paper_differences_example(mnist_dir, tmp_path, monkeypatch, capsys):
     out = tmp_path / "differences"
     args = ["--data", str(mnist_dir), "--out", str(out), "--budget", "400"]
     paper_differences.main([*args, "--experiments", "mnist5-lr0.02,mnist5-kingma-loop"])
+    # as written before the loop columns: the next run gives its rows their experiments' loops
+    old = [{k: v for k, v in r.items() if k not in ("sampling", "warm_up")} for r in read_csv(out / "differences.csv")]
+    write_csv(old, [f for f in differences.FIELDS if f not in ("sampling", "warm_up")], out / "differences.csv")
     paper_differences.main([*args, "--experiments", "mnist5-no-prior,mnist5-binary"])
     rows = read_csv(out / "differences.csv")
     curves = {name: [(r["train_bound"], r["test_bound"]) for r in rows if r["experiment"] == name]

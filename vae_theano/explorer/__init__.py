@@ -61,6 +61,7 @@ def write_page(vae, path, *, title, image_shape=None, points=None, labels=None, 
         raise ValueError(f"the page runs {' and '.join(PAGE_ACTIVATIONS)} units, not {vae.activation!r}")
     mean_layer = DECODER_MEAN[vae.continuous]
     params = {name: vae.params[name].get_value() for name in PAGE_PARAMS + mean_layer}
+    params["W_hsigma"] = params["W_hsigma"] * params["W_hsigma"].dtype.type(vae.log_var_factor)  # the page: h W + b
     broken = [name for name, value in params.items() if not np.all(np.isfinite(value))]
     if broken:
         raise ValueError(f"the model's {', '.join(broken)} hold NaN or infinite values: a diverged model")

@@ -36,7 +36,7 @@ KINGMA_LOOP = settings.LOOP  # anglepy's step_vae: randint rows, warmup=100
 # The experiments were measured against figure 2's models in the original Theano code's loop
 # (BASELINE_FILE), before the paper's settings took Kingma's: each keeps that loop unless its
 # change is the loop.
-ORIGINAL_LOOP = dict(sampling="epochs", warm_up=0)
+ORIGINAL_LOOP = settings.ORIGINAL_LOOP
 
 Experiment = namedtuple("Experiment", "dataset n_z method budget seed step_size changes what",
                         defaults=(42, None, {}, ""))
@@ -91,7 +91,7 @@ def _experiments():
                                         what="initial weights N(0, 0.01) read as variance: standard deviation 0.1"),
         "mnist2": Experiment("mnist", 2, "aevb", 1e7, what="figure 2's settings at N_z = 2 (figure 4's model)"),
         "frey2": Experiment("freyface", 2, "aevb", 1e7,
-                            what="figure 2's own model again (figure 4's; does it repeat figure2.csv?)"),
+                            what="figure 2's own model again (figure 4's; does it repeat figure2_original_loop.csv?)"),
         "mnist5": Experiment("mnist", 5, "aevb", 3e6, what="figure 2's own model again, on this machine"),
     })
     # The first candidates for MNIST's slow start, to 3 x 10^5 samples.
@@ -114,6 +114,12 @@ def _experiments():
 
 
 EXPERIMENTS = _experiments()
+
+
+def loop_of(name):
+    """The training loop's CSV columns of experiment ``name`` (the original's for one no longer defined)."""
+    changes = {**ORIGINAL_LOOP, **(EXPERIMENTS[name].changes if name in EXPERIMENTS else {})}
+    return {key: changes[key] for key in ORIGINAL_LOOP}
 
 
 def train_experiment(folder, *, name, experiment, data, rows_per_decade, checkpoint_every, log=print):
@@ -140,7 +146,7 @@ def run_experiments(out, names, *, data=None, budget=None, rows_per_decade=50, w
     check_cluster_options(workers, scheduler)
     with exclusive_run_folder(out):
         for dataset, binarize in {(EXPERIMENTS[n].dataset, EXPERIMENTS[n].changes.get("binarize")) for n in names}:
-            model_data(dataset, data, binarize=binarize)  # a missing or bad file ends the run before any model trains
+            model_data(dataset, data, binarize=binarize)  # a missing or bad file: the run ends before training
         experiments = {name: EXPERIMENTS[name]._replace(budget=budget or EXPERIMENTS[name].budget) for name in names}
         tasks = [Task(name, train_experiment, folder=os.path.join(out, name), name=name, experiment=experiment,
                       data=data, rows_per_decade=rows_per_decade, checkpoint_every=checkpoint_every)
@@ -148,18 +154,20 @@ def run_experiments(out, names, *, data=None, budget=None, rows_per_decade=50, w
         rows = [row for rows in run_tasks(tasks, workers=workers, scheduler=scheduler, desc="experiments", log=log)
                 for row in rows]
         path = os.path.join(out, CSV_FILE)
-        kept = [r for r in read_csv(path) if r["experiment"] not in names] if os.path.exists(path) else []
+        kept = [dict(loop_of(r["experiment"]), **r) for r in read_csv(path)  # loop: rows from before its columns
+                if r["experiment"] not in names] if os.path.exists(path) else []
         write_csv(kept + rows, FIELDS, path)
     return rows
 
 
 def table(rows, baseline, points=(1e6, 3e6, 1e7)):
     """Markdown: each experiment of ``rows`` (differences.csv's) against figure 2's own model of
-    its panel (``baseline``, figure2.csv's rows) at ``points`` samples, train / test (nats), and
-    against the paper's curve where the experiment stopped. Values between rows are read on the
-    log axis, as the figures'."""
+    its panel in the original's loop (``baseline``, ``BASELINE_FILE``'s rows) at ``points``
+    samples, train / test (nats), and against the paper's curve where the experiment stopped.
+    Values between rows are read on the log axis, as the figures'."""
     paper = figure2_curves()
-    lines = ["| experiment | change | step size | " + points_header(points) + " | where it stopped: ours minus the paper's |",
+    lines = ["| experiment | change | step size | " + points_header(points)
+             + " | where it stopped: ours minus the paper's |",
              "|---|---|---|" + "---|" * len(points) + "---|"]
     curve = lambda rs, part: ([r["samples"] for r in rs], [r[part] for r in rs])
     for name in dict.fromkeys(r["experiment"] for r in rows):

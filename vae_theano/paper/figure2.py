@@ -49,17 +49,23 @@ def thinned(rows, per_decade):
     return kept
 
 
-@functools.lru_cache(maxsize=None)  # each process (a Dask worker too) loads a data set once
-def model_data(dataset, data=None, split_seed=None, held_out=None, binarize=None):
+def model_data(dataset, data=None, *, split_seed=None, held_out=None, binarize=None):
     """(x_train, x_held) of figure 2's models: MNIST's training and test sets (binarised once
     where ``binarize`` asks, as ``load_dataset``); Frey Face shuffled with ``split_seed``, its
-    last ``held_out`` faces held out (None, None: ``settings.FREY_SPLIT``, seed 0 and 365)."""
-    if dataset != "freyface":
-        x_train, held = load_dataset(dataset, data, binarize=binarize)
-        return x_train, held.x
-    split_seed = settings.FREY_SPLIT["seed"] if split_seed is None else split_seed
-    held_out = settings.FREY_SPLIT["held_out"] if held_out is None else held_out
-    x_train, held = load_dataset(dataset, data, split_seed=split_seed, held_out=held_out)
+    last ``held_out`` faces held out (None, None: ``settings.FREY_SPLIT``, seed 0 and 365).
+    Each process (a Dask worker too) loads each data set once."""
+    if dataset == "freyface":
+        split_seed = settings.FREY_SPLIT["seed"] if split_seed is None else split_seed
+        held_out = settings.FREY_SPLIT["held_out"] if held_out is None else held_out
+        binarize = None
+    else:
+        split_seed = held_out = None
+    return _loaded(dataset, data, split_seed, held_out, binarize)
+
+
+@functools.lru_cache(maxsize=None)
+def _loaded(dataset, data, split_seed, held_out, binarize):
+    x_train, held = load_dataset(dataset, data, binarize=binarize, split_seed=split_seed, held_out=held_out)
     return x_train, held.x
 
 
@@ -77,7 +83,8 @@ def train_curve(folder, *, title, name, n_z, hidden, method, budget, data, rows_
     with exclusive_run_folder(folder):  # held for the whole task, checked before the data loads
         log(f"{title}: up to {budget:.3g} samples in {folder}")
         binarize = (options.get("changes") or {}).get("binarize")
-        trained = train_model(folder, dataset=name, data=model_data(name, data, *split, binarize), n_latent=n_z,
+        x = model_data(name, data, split_seed=split[0], held_out=split[1], binarize=binarize)
+        trained = train_model(folder, dataset=name, data=x, n_latent=n_z,
                               hidden=hidden, method=method, budget=budget, log=log, **options)
     per_epoch = trained.vae.n_batches * trained.vae.batch_size
     columns = dict(step_columns(trained.choice), **loop_columns(trained.config))
@@ -106,7 +113,7 @@ def make_figure2(out, *, datasets, methods, budgets, latents=None, data=None, dt
     split = (settings.FREY_SPLIT["seed"], settings.FREY_SPLIT["held_out"])
     with exclusive_run_folder(out):  # one run per folder, checked before the data loads
         for name in datasets:
-            model_data(name, data, *split)  # a missing or bad file ends the run before any model trains
+            model_data(name, data, split_seed=split[0], held_out=split[1])  # a bad file ends the run here
         tasks = [Task(f"{name}_nz{n_z}_{method}", train_curve,
                       folder=os.path.join(out, f"{name}_nz{n_z}_{method}"), title=f"{name}, N_z = {n_z}, {method}",
                       name=name, n_z=n_z, hidden=settings.FIGURE2[name]["hidden"], method=method,

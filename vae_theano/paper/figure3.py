@@ -24,11 +24,11 @@ from ..runs.folder import exclusive_run_folder
 from ..runs.sweep import Task, check_cluster_options, run_tasks
 from . import settings
 from .marginal_likelihood import hmc_marginal_likelihood
-from .models import saved_choice, step_columns, train_model
+from .models import loop_columns, saved_choice, step_columns, train_model
 from .published_curves import figure3_curves
 
 FIELDS = ("train_size", "method", "samples", "train_loglik", "test_loglik", "estimator", "step_size",
-          "step_scores")
+          "step_scores", "sampling", "warm_up")
 ROWS_FILE = "figure3_rows.json"
 
 
@@ -44,10 +44,11 @@ def points(budget, per_decade, per_epoch):
 
 
 def evaluate_model(folder, *, x_train, x_test, method, budget, per_decade, dtype, mode, log,
-                   chains=4, prior_starts=1000):
+                   chains=4, prior_starts=1000, changes=None):
     """Train to each point in turn and estimate log p(x) there; rows kept in the folder, so a
     rerun neither trains nor evaluates twice. Rows of another estimator (an older one, "hmc",
-    had one chain per image) are not mixed in."""
+    had one chain per image) are not mixed in. changes: the run configuration's fields that
+    differ from the paper's (the training loop's; MCEM keeps its epochs)."""
     estimator = f"hmc-{chains}-chains"
     estimate = lambda vae, x: float(np.mean(hmc_marginal_likelihood(vae, x, chains=chains,
                                                                     prior_starts=prior_starts)))
@@ -69,7 +70,7 @@ def evaluate_model(folder, *, x_train, x_test, method, budget, per_decade, dtype
         # figure uses the HMC estimates, and an epoch of 1,000 images is 10 steps)
         model = train_model(folder, dataset="mnist", data=(x_train, x_test[:100]), n_latent=settings.FIGURE3_N_Z,
                             hidden=settings.FIGURE3_HIDDEN, method=method, budget=target, dtype=dtype, log=log,
-                            mode=mode)
+                            mode=mode, changes=None if method == "mcem" else changes)
         rows.append(dict(train_size=len(x_train), method=method, samples=len(model.history) * per_epoch,
                          train_loglik=estimate(model.vae, x_train[:evaluated]),
                          test_loglik=estimate(model.vae, x_test[:evaluated]), estimator=estimator))
@@ -79,6 +80,9 @@ def evaluate_model(folder, *, x_train, x_test, method, budget, per_decade, dtype
             json.dump(rows, f)
     choice = saved_choice(folder)  # the model's step size, kept since its first training
     columns = step_columns(choice) if choice else dict(step_size="", step_scores="")
+    path = os.path.join(folder, CHECKPOINT_FILE)
+    columns.update(loop_columns(saved_config(load_checkpoint(path)[1], path)) if os.path.exists(path)
+                   else dict(sampling="", warm_up=""))
     return [dict(r, **columns) for r in rows if r["samples"] <= max(budget, per_epoch)]
 
 
@@ -99,7 +103,7 @@ def mnist_images(data=None):
 
 
 def train_figure3_model(folder, *, size, method, budget, data, dtype, mode, per_decade, chains, prior_starts,
-                        log=print):
+                        changes=None, log=print):
     """One model of the figure (a sweep's task): trained on the first ``size`` images and
     estimated at each point up to ``budget``; returns its rows of figure3.csv."""
     with exclusive_run_folder(folder):  # held for the whole task, its estimates included
@@ -107,15 +111,18 @@ def train_figure3_model(folder, *, size, method, budget, data, dtype, mode, per_
         x_all, x_test = mnist_images(data)
         return evaluate_model(folder, x_train=x_all[:size], x_test=x_test, method=method, budget=budget,
                               per_decade=per_decade, dtype=dtype, mode=mode, log=log, chains=chains,
-                              prior_starts=prior_starts)
+                              prior_starts=prior_starts, changes=changes)
 
 
 def make_figure3(out, *, sizes, methods, budget, data=None, dtype="float32", mode=None, per_decade=4,
-                 chains=4, prior_starts=1000, mcem_max_size=1000, log=print, workers=None, scheduler=None):
+                 chains=4, prior_starts=1000, mcem_max_size=1000, log=print, workers=None, scheduler=None,
+                 changes=None):
     """Train and evaluate every model of the figure under ``out``, then write figure3.csv and
     figure3.png there; returns the figure's rows. MCEM runs only on training sets of at
     most ``mcem_max_size`` images (the paper: it cannot run efficiently on the full set).
-    workers, scheduler: where the models train (``runs.sweep.run_tasks``)."""
+    workers, scheduler: where the models train (``runs.sweep.run_tasks``); changes: the run
+    configuration's fields that differ from the paper's for AEVB and wake-sleep (the
+    training loop's ``sampling`` and ``warm_up``)."""
     if chains < 1 or not 0 <= chains - 1 <= prior_starts:
         raise ValueError(f"--chains must be at least 1 and at most --prior-starts + 1, "
                          f"got {chains} and {prior_starts}")
@@ -127,7 +134,7 @@ def make_figure3(out, *, sizes, methods, budget, data=None, dtype="float32", mod
         jobs = [(s, m) for s in sizes for m in methods if m != "mcem" or s <= mcem_max_size]
         tasks = [Task(f"n{size}_{method}", train_figure3_model, folder=os.path.join(out, f"n{size}_{method}"),
                       size=size, method=method, budget=budget, data=data, dtype=dtype, mode=mode,
-                      per_decade=per_decade, chains=chains, prior_starts=prior_starts)
+                      per_decade=per_decade, chains=chains, prior_starts=prior_starts, changes=changes)
                  for size, method in jobs]
         rows = [row for rows in run_tasks(tasks, workers=workers, scheduler=scheduler, desc="figure 3", log=log)
                 for row in rows]

@@ -22,6 +22,8 @@ faces and 574 +- 9 on random 365-face sets, the paper's wake-sleep plateau is
 scores 554), and Kingma's later code shuffles the faces and keeps 365 out.
 """
 
+from types import MappingProxyType
+
 from ..datasets import IMAGE_SHAPES  # noqa: F401 (the data sets of the figures)
 from ..runs.config import RunConfig
 
@@ -29,7 +31,10 @@ METHODS = ("aevb", "wake-sleep", "mcem")  # AEVB, and the baselines on the same 
 STEP_SIZES = (0.01, 0.02, 0.1)
 BATCH_SIZE = 100
 LAM = 1.0  # the N(0, I) prior on the weights
-LOOP = dict(sampling="with-replacement", warm_up=100)  # RunConfig's; anglepy: np.random.randint, warmup=100
+# The training loop (RunConfig's sampling and warm_up): Kingma's, anglepy's np.random.randint rows and
+# warmup=100; the original Theano code's, RunConfig's defaults (the figures' models before 2026-12-07).
+LOOP = MappingProxyType(dict(sampling="with-replacement", warm_up=100))
+ORIGINAL_LOOP = MappingProxyType(dict(sampling="epochs", warm_up=0))
 CHECKPOINT_EVERY = 30.0  # seconds; the 1,000-image set's epochs are 10 steps
 
 FREY_SPLIT = dict(seed=0, held_out=365)  # faces shuffled with this seed; the last 365 held out

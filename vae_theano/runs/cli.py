@@ -86,7 +86,7 @@ def add_loop_flags(p, defaults=None):
     """--sampling and --warm-up: the training loop's ``RunConfig.sampling`` and ``warm_up``,
     by default ``defaults`` ({"sampling": ..., "warm_up": ...}; None: the original's loop,
     RunConfig's; the paper's scripts pass Kingma's, ``paper.settings.LOOP``)."""
-    defaults = defaults or {name: _DEFAULTS[name].default for name in ("sampling", "warm_up")}
+    defaults = {name: _DEFAULTS[name].default for name in ("sampling", "warm_up")} | dict(defaults or {})
     p.add_argument("--sampling", default=defaults["sampling"], choices=SAMPLINGS,
                    help="each epoch's minibatches: the original's fixed ones in a shuffled order (epochs), "
                         "the rows reshuffled (shuffled-rows), or drawn with replacement (Kingma's code)")
