@@ -83,8 +83,11 @@ def _experiments():
             "freyface", 20, "wake-sleep", 7e6, changes=dict(zero_log_var=True, log_var_factor=0.1),
             what="Kingma's recognition log-variance: 0.1 W h + b, W and b from zero"),
         "frey5-ws-kingma-loop-log-var": Experiment(
-            "freyface", 5, "wake-sleep", 5e6, changes=dict(KINGMA_LOOP, zero_log_var=True, log_var_factor=0.1),
+            "freyface", 5, "wake-sleep", 1e7, changes=dict(KINGMA_LOOP, zero_log_var=True, log_var_factor=0.1),
             what="Kingma's loop and his recognition log-variance (in his loop alone, it left the plateau)"),
+        "frey20-ws-kingma-loop-log-var": Experiment(
+            "freyface", 20, "wake-sleep", 1e7, changes=dict(KINGMA_LOOP, zero_log_var=True, log_var_factor=0.1),
+            what="Kingma's loop and his recognition log-variance"),
         "mnist5-init-std0.1": Experiment("mnist", 5, "aevb", 3e6, changes=dict(init_std=0.1),
                                          what="initial weights N(0, 0.01) read as variance: standard deviation 0.1"),
         "frey2-init-std0.1": Experiment("freyface", 2, "aevb", 3e6, changes=dict(init_std=0.1),
