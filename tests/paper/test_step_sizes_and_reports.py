@@ -36,8 +36,8 @@ def test_each_model_keeps_its_step_size_and_the_scores_that_chose_it(tmp_path):
     assert list(again["scores"].values()) == pytest.approx(list(saved["scores"].values()), rel=1e-12)
 
     lines.clear()
-    resumed = train_model(tmp_path / "chosen", **model, budget=800, log=lines.append)
-    longer, resumed = resumed.history, resumed.choice
+    again = train_model(tmp_path / "chosen", **model, budget=800, log=lines.append)
+    longer, resumed = again.history, again.choice
     assert resumed == choice and not lines and longer[:2] == history  # read back, not chosen again
 
     fixed = train_model(tmp_path / "fixed", **model, budget=200, step_size=0.1).choice

@@ -1,7 +1,7 @@
 """Where our figure 2 differs from the paper's, and why: experiments that each change one thing.
 
 Each experiment is one of figure 2's models (the paper's settings, ``settings.py``,
-in the original Theano code's training loop, ``ORIGINAL_LOOP``) with one change:
+in the original Theano code's training loop, ``settings.ORIGINAL_LOOP``) with one change:
 another seed, a fixed step size, Kingma's training loop of the paper's time
 (``dpkingma/anglepy``: minibatches drawn with replacement, a 100-minibatch
 Adagrad warm-up; the paper's settings since) or parts of it, its
@@ -32,11 +32,9 @@ from .settings import STEP_SIZES
 FIELDS = ("experiment",) + FIGURE2_FIELDS
 CSV_FILE = "differences.csv"
 BASELINE_FILE = "figure2_original_loop.csv"  # figure 2's rows in the original's loop, the experiments' baseline
-KINGMA_LOOP = settings.LOOP  # anglepy's step_vae: randint rows, warmup=100
 # The experiments were measured against figure 2's models in the original Theano code's loop
-# (BASELINE_FILE), before the paper's settings took Kingma's: each keeps that loop unless its
-# change is the loop.
-ORIGINAL_LOOP = settings.ORIGINAL_LOOP
+# (BASELINE_FILE, settings.ORIGINAL_LOOP), before the paper's settings took Kingma's (settings.LOOP):
+# each keeps that loop unless its change is the loop.
 
 Experiment = namedtuple("Experiment", "dataset n_z method budget seed step_size changes what",
                         defaults=(42, None, {}, ""))
@@ -49,13 +47,13 @@ def _experiments():
     experiments = {}
     for name, n_z, budget in (("frey2", 2, 3e6), ("frey20", 20, 3e6), ("mnist5", 5, 3e6)):
         dataset = "mnist" if name.startswith("mnist") else "freyface"
-        experiments[f"{name}-kingma-loop"] = Experiment(dataset, n_z, "aevb", budget, changes=KINGMA_LOOP,
+        experiments[f"{name}-kingma-loop"] = Experiment(dataset, n_z, "aevb", budget, changes=settings.LOOP,
                                                         what="Kingma's loop: rows with replacement, 100-step warm-up")
         experiments[f"{name}-zero-log-var"] = Experiment(
             dataset, n_z, "aevb", budget, changes=dict(zero_log_var=True),
             what="the encoder's log-variance weights start at zero")
     experiments.update({
-        "mnist5-kingma-loop-lr0.02": Experiment("mnist", 5, "aevb", 3e6, step_size=0.02, changes=KINGMA_LOOP,
+        "mnist5-kingma-loop-lr0.02": Experiment("mnist", 5, "aevb", 3e6, step_size=0.02, changes=settings.LOOP,
                                                 what="Kingma's loop and step size 0.02, together"),
         "frey2-warm-up": Experiment("freyface", 2, "aevb", 3e6, changes=dict(warm_up=100),
                                     what="the 100-step Adagrad warm-up alone"),
@@ -83,10 +81,10 @@ def _experiments():
             "freyface", 20, "wake-sleep", 7e6, changes=dict(zero_log_var=True, log_var_factor=0.1),
             what="Kingma's recognition log-variance: 0.1 W h + b, W and b from zero"),
         "frey5-ws-kingma-loop-log-var": Experiment(
-            "freyface", 5, "wake-sleep", 1e7, changes=dict(KINGMA_LOOP, zero_log_var=True, log_var_factor=0.1),
+            "freyface", 5, "wake-sleep", 1e7, changes=dict(settings.LOOP, zero_log_var=True, log_var_factor=0.1),
             what="Kingma's loop and his recognition log-variance (in his loop alone, it left the plateau)"),
         "frey20-ws-kingma-loop-log-var": Experiment(
-            "freyface", 20, "wake-sleep", 1e7, changes=dict(KINGMA_LOOP, zero_log_var=True, log_var_factor=0.1),
+            "freyface", 20, "wake-sleep", 1e7, changes=dict(settings.LOOP, zero_log_var=True, log_var_factor=0.1),
             what="Kingma's loop and his recognition log-variance"),
         "mnist5-init-std0.1": Experiment("mnist", 5, "aevb", 3e6, changes=dict(init_std=0.1),
                                          what="initial weights N(0, 0.01) read as variance: standard deviation 0.1"),
@@ -113,7 +111,7 @@ def _experiments():
                                                           step_size=0.02, what=f"seed {seed}, step size 0.02")
     for seed in (1, 2, 3, 4):
         experiments[f"mnist5-seed{seed}"] = Experiment("mnist", 5, "aevb", 3e6, seed=seed, what=f"seed {seed}")
-    return {name: e._replace(changes={**ORIGINAL_LOOP, **e.changes}) for name, e in experiments.items()}
+    return {name: e._replace(changes={**settings.ORIGINAL_LOOP, **e.changes}) for name, e in experiments.items()}
 
 
 EXPERIMENTS = _experiments()
@@ -121,8 +119,8 @@ EXPERIMENTS = _experiments()
 
 def loop_of(name):
     """The training loop's CSV columns of experiment ``name`` (the original's for one no longer defined)."""
-    changes = {**ORIGINAL_LOOP, **(EXPERIMENTS[name].changes if name in EXPERIMENTS else {})}
-    return {key: changes[key] for key in ORIGINAL_LOOP}
+    changes = {**settings.ORIGINAL_LOOP, **(EXPERIMENTS[name].changes if name in EXPERIMENTS else {})}
+    return {key: changes[key] for key in settings.ORIGINAL_LOOP}
 
 
 def train_experiment(folder, *, name, experiment, data, rows_per_decade, checkpoint_every, log=print):
