@@ -3,6 +3,7 @@
     python examples/paper_comparison.py                                  # examples/results
     python examples/paper_comparison.py --results runs/figure2 --draw    # and redraw the PNGs
     python examples/paper_comparison.py --update REPRODUCTION.md         # rewrite its tables
+    python examples/paper_comparison.py --merge runs/figure3/figure3.csv --update REPRODUCTION.md --draw
 
 Reads figure2.csv and figure3.csv (as paper_figure2.py and paper_figure3.py
 write them) from --results, and the paper's curves (vae_theano/paper/published,
@@ -11,6 +12,12 @@ method, train or test): ours / the paper's and ours minus the paper's at each
 of --at samples, and at the furthest point we reached. Values between points
 are interpolated on the figure's own x axis (log for figure 2, and for our
 figure 3; linear for the paper's figure 3); "-" where a curve does not reach.
+Two more tables come from figure2.csv and figure3.csv alone: figure 2's bounds
+at the end of each model, and every model's step size with the scores that
+chose it. With --update, each table goes into its block of the Markdown file
+(<!-- name: begin --> ... <!-- name: end -->, the names in BLOCKS). With
+--merge, a run's CSV (of some of a figure's models) first replaces those
+models' rows in --results's CSV of that figure (vae_theano.paper.results).
 With --draw, figure2.png and figure3.png are redrawn from the CSVs with the
 paper's curves faint behind ours.
 """
@@ -20,13 +27,14 @@ import math
 import os
 
 from vae_theano.files.atomic import read_csv
-from vae_theano.files.markdown import replace_block
-from vae_theano.paper import figure2, figure3, settings
+from vae_theano.files.markdown import replace_blocks
+from vae_theano.paper import figure2, figure3, results, settings
 from vae_theano.paper.published_curves import (figure2_curves, figure3_curves, points_header, report_interval,
                                                reported_like_paper, signed_cell, value_at)
 from vae_theano.runs.cli import cli
 
-BLOCK = "paper-comparison"  # REPRODUCTION.md's <!-- paper-comparison: begin --> ... end -->
+# REPRODUCTION.md's blocks (<!-- name: begin --> ... <!-- name: end -->), each rewritten by --update
+BLOCKS = ("paper-comparison", "figure2-end", "step-sizes")
 
 
 def cell(ours, paper):
@@ -109,6 +117,41 @@ def figure3_table(rows, points):
                  paper_log_axis=False)
 
 
+def end_table(rows):
+    """Figure 2's bound per datapoint at each model's last row, train / test, AEVB beside wake-sleep."""
+    last = {}
+    for r in sorted(rows, key=lambda r: r["samples"]):
+        last[r["dataset"], r["n_z"], r["method"]] = r
+    lines = ["| data set | N_z | samples | AEVB train / test | wake-sleep train / test |", "|---|---|---|---|---|"]
+    for name in settings.FIGURE2:
+        for n_z in sorted({n_z for (d, n_z, _) in last if d == name}):
+            ends = [last.get((name, n_z, method)) for method in settings.FIGURE2_METHODS]
+            samples = " / ".join(sorted({f"{r['samples']:.2e}" for r in ends if r}))
+            cells = [f"{r['train_bound']:.1f} / {r['test_bound']:.1f}" if r else "-" for r in ends]
+            lines.append(f"| {settings.TITLES[name]} | {n_z} | {samples} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def step_size_table(rows2, rows3):
+    """Every model's step size, the training bounds that chose it, and its training loop."""
+    def score(text):
+        value = float(text)
+        return f"{value:.1f}" if abs(value) < 1e5 else f"{value:.1e}"
+
+    models = {}
+    for r in rows2:
+        models[f"figure 2, {settings.TITLES[r['dataset']]} N_z = {r['n_z']}, {r['method']}"] = r
+    for r in rows3:
+        models[f"figure 3, N_train = {r['train_size']:,}, {r['method']}"] = r
+    sizes = " / ".join(str(s) for s in settings.STEP_SIZES)
+    lines = [f"| model | step size | training bound at {sizes} | sampling, warm-up |", "|---|---|---|---|"]
+    for model, r in models.items():
+        scores = dict(item.split("=") for item in str(r["step_scores"]).split()) if r["step_scores"] != "" else {}
+        cells = " / ".join(score(scores[str(s)]) if str(s) in scores else "-" for s in settings.STEP_SIZES)
+        lines.append(f"| {model} | {r['step_size']} | {cells} | {r['sampling']}, {r['warm_up']} |")
+    return "\n".join(lines)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -116,35 +159,45 @@ def main(argv=None):
     p.add_argument("--at", default="1e6,3e6,1e7", help="comma-separated sample counts to compare at")
     p.add_argument("--draw", action="store_true", help="redraw figure2.png and figure3.png there from the CSVs")
     p.add_argument("--update", default=None,
-                   help=f"a Markdown file whose <!-- {BLOCK}: begin --> ... end --> block becomes the tables")
+                   help="a Markdown file whose blocks <!-- name: begin --> ... <!-- name: end --> become the "
+                        f"tables ({', '.join(BLOCKS)}; those of a missing CSV stay as they are)")
+    p.add_argument("--merge", action="append", default=[],
+                   help="a run's figure2.csv or figure3.csv whose models' rows replace theirs in --results's CSV "
+                        "of that figure, before the tables (repeat for more)")
     args = p.parse_args(argv)
     try:
         points = [float(x) for x in args.at.split(",")]
     except ValueError:
         raise ValueError(f"--at must be numbers, got {args.at!r}") from None
+    for run_csv in args.merge:
+        models = results.merge(run_csv, os.path.join(args.results, os.path.basename(run_csv)))
+        print(f"merged {len(models)} models of {run_csv} into {args.results}")
     tables = []
     path2, path3 = (os.path.join(args.results, f"figure{n}.csv") for n in (2, 3))
-    if os.path.exists(path2):
-        rows = read_csv(path2)
-        tables += [figure2_table(rows, points), reporting_table(rows, points)]
-        if args.draw:
-            datasets = [d for d in settings.FIGURE2 if any(r["dataset"] == d for r in rows)]
-            figure2.plot(rows, datasets, settings.FIGURE2_METHODS, os.path.join(args.results, "figure2.png"))
-    if os.path.exists(path3):
-        rows = read_csv(path3)
-        tables.append(figure3_table(rows, points))
-        if args.draw:
-            sizes = sorted({r["train_size"] for r in rows})
-            figure3.plot(rows, sizes, os.path.join(args.results, "figure3.png"))
-    if not tables:
+    rows2 = read_csv(path2) if os.path.exists(path2) else []
+    rows3 = read_csv(path3) if os.path.exists(path3) else []
+    if not rows2 and not rows3:
         raise FileNotFoundError(f"{args.results} holds neither figure2.csv nor figure3.csv")
-    text = "\n\n".join(tables)
+    if rows2:
+        tables += [figure2_table(rows2, points), reporting_table(rows2, points)]
+        if args.draw:
+            datasets = [d for d in settings.FIGURE2 if any(r["dataset"] == d for r in rows2)]
+            figure2.plot(rows2, datasets, settings.FIGURE2_METHODS, os.path.join(args.results, "figure2.png"))
+    if rows3:
+        tables.append(figure3_table(rows3, points))
+        if args.draw:
+            sizes = sorted({r["train_size"] for r in rows3})
+            figure3.plot(rows3, sizes, os.path.join(args.results, "figure3.png"))
+    blocks = {"paper-comparison": "\n\n".join(tables)}
+    if rows2:
+        blocks["figure2-end"] = end_table(rows2)
+    blocks["step-sizes"] = step_size_table(rows2, rows3)
     if args.update:
-        replace_block(args.update, BLOCK, text)
+        replace_blocks(args.update, blocks)
         print(f"wrote the tables into {args.update}")
     else:
-        print(text)
-    return text
+        print("\n\n".join(blocks.values()))
+    return blocks
 
 
 if __name__ == "__main__":

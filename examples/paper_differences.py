@@ -23,7 +23,7 @@ import argparse
 import os
 
 from vae_theano.files.atomic import read_csv
-from vae_theano.files.markdown import replace_block
+from vae_theano.files.markdown import replace_blocks
 from vae_theano.paper.differences import BASELINE_FILE, CSV_FILE, EXPERIMENTS, run_experiments, table
 from vae_theano.runs.cli import add_sweep_flags, cli, parse_list
 
@@ -58,7 +58,7 @@ def main(argv=None):
             raise ValueError(f"--at must be numbers, got {args.at!r}") from None
         text = table(rows, baseline, points)
         if args.update:
-            replace_block(args.update, "differences", text)
+            replace_blocks(args.update, {"differences": text})
             print(f"wrote the table into {args.update}")
         else:
             print(text)

@@ -142,13 +142,25 @@ def test_the_comparison_with_the_paper_tabulates_ours_against_theirs(tmp_path):
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples"))
     import paper_comparison
 
-    (tmp_path / "figure2.csv").write_text("dataset,n_z,method,samples,train_bound,test_bound\n"
-                                          "mnist,20,aevb,100000,-200,-190\nmnist,20,aevb,10000000,-100,-110\n")
+    loop = "0.02,0.01=-218.3 0.02=-215.1 0.1=-477.4,with-replacement,100"
+    (tmp_path / "figure2.csv").write_text("dataset,n_z,method,samples,train_bound,test_bound,step_size,step_scores,"
+                                          f"sampling,warm_up\nmnist,20,aevb,100000,-200,-190,{loop}\n"
+                                          f"mnist,20,aevb,10000000,-100,-110,{loop}\n")
+    (tmp_path / "run").mkdir()  # a run of one more model, merged in first
+    (tmp_path / "run" / "figure2.csv").write_text("dataset,n_z,method,samples,train_bound,test_bound,step_size,"
+                                                  f"step_scores,sampling,warm_up\nmnist,3,wake-sleep,3000000,-150,"
+                                                  "-151.04,0.01,0.01=-1e+13,epochs,0\n")
     report = tmp_path / "report.md"
-    report.write_text("intro\n<!-- paper-comparison: begin -->\nold\n<!-- paper-comparison: end -->\nend\n")
-    paper_comparison.main(["--results", str(tmp_path), "--at", "1e5,1e7", "--update", str(report)])
+    report.write_text("intro\n" + "".join(f"<!-- {name}: begin -->\nold\n<!-- {name}: end -->\n"
+                                          for name in paper_comparison.BLOCKS) + "end\n")
+    paper_comparison.main(["--results", str(tmp_path), "--at", "1e5,1e7", "--update", str(report),
+                           "--merge", str(tmp_path / "run" / "figure2.csv")])
     text = report.read_text()
     assert text.startswith("intro\n") and text.endswith("end\n") and "old" not in text
+    assert "| MNIST | 3 | 3.00e+06 | - | -150.0 / -151.0 |" in text  # figure 2's end table
+    assert "| MNIST | 20 | 1.00e+07 | -100.0 / -110.0 | - |" in text
+    assert "| figure 2, MNIST N_z = 20, aevb | 0.02 | -218.3 / -215.1 / -477.4 | with-replacement, 100 |" in text
+    assert "| figure 2, MNIST N_z = 3, wake-sleep | 0.01 | -1.0e+13 / - / - | epochs, 0 |" in text
     row = next(line for line in text.splitlines() if line.startswith("| MNIST N_z=20 | aevb | train |"))
     assert "| - |" in row  # the paper's curve starts after 10^5
     assert "-100.0 / -104.2 (+4.2) |" in row or "-100.0 / -104.1 (+4.1) |" in row
