@@ -10,7 +10,8 @@ in the paper's settings, in the original Theano code's training loop, with
 one change: Kingma's training loop of the paper's time (dpkingma/anglepy:
 rows drawn with replacement, a 100-minibatch Adagrad warm-up; the paper's
 settings since), the encoder's log-variance weights started at zero as
-there, a fixed step size, another seed, wider initial weights. Each trains
+there, a fixed step size, another seed, wider initial weights, wake-sleep's
+dream after its wake update. Each trains
 in a folder of its own under --out, resumable; --out/differences.csv gets
 the rows of the experiments run (kept beside those of earlier runs).
 --table prints (or --update writes into a Markdown file's <!-- differences:

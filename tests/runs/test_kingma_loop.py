@@ -143,3 +143,13 @@ def test_mcem_refuses_the_rows_drawn_afresh_and_the_warm_up():
         with pytest.raises(ValueError, match="MCEM keeps a chain per training row"):
             config(method="mcem", **settings)
     assert config(method="mcem").method == "mcem"
+
+
+def test_dreaming_after_the_wake_update_is_wake_sleeps_alone_and_old_runs_dream_before():
+    for method in ("aevb", "mcem"):
+        with pytest.raises(ValueError, match=f"dream_after_wake is a setting of wake-sleep, not of method '{method}'"):
+            config(method=method, dream_after_wake=True)
+    assert config(method="wake-sleep", dream_after_wake=True).dream_after_wake
+    saved = config(method="wake-sleep").to_dict()
+    del saved["dream_after_wake"]  # a checkpoint of before the setting
+    assert RunConfig.from_saved(saved).dream_after_wake is False

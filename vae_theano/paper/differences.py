@@ -6,12 +6,12 @@ another seed, a fixed step size, Kingma's training loop of the paper's time
 (``dpkingma/anglepy``: minibatches drawn with replacement, a 100-minibatch
 Adagrad warm-up; the paper's settings since) or parts of it, its
 initialisation (the encoder's log-variance weights at zero), initial weights
-read as variance 0.01 (standard deviation 0.1), or a decoder variance that
-does not depend on z. Each trains in a folder of its own under the sweep's
-folder, resumable, and gives rows like figure2.csv's, with the experiment's
-name, so that it can be held against figure 2's own model in that loop (the
-baseline, ``BASELINE_FILE``: the same panel, seed 42, no change) and the
-paper's curve.
+read as variance 0.01 (standard deviation 0.1), a decoder variance that
+does not depend on z, or (wake-sleep) the dream after the wake update. Each
+trains in a folder of its own under the sweep's folder, resumable, and gives
+rows like figure2.csv's, with the experiment's name, so that it can be held
+against figure 2's own model in that loop (the baseline, ``BASELINE_FILE``:
+the same panel, seed 42, no change) and the paper's curve.
 ``examples/paper_differences.py`` runs them; REPRODUCTION.md's "Differences"
 tells what each showed.
 """
@@ -118,6 +118,12 @@ def _experiments():
                                                     changes=settings.LOOP,
                                                     what="Kingma's loop, seed 2, step size 0.01 (the rule's)"),
     })
+    # Frey Face wake-sleep leaves the plateau in Kingma's loop (N_z = 20 after 6 x 10^5 samples,
+    # N_z = 10 after 1.2 x 10^6): his step also dreamt from the generative model after its wake update.
+    for n_z in (10, 20):
+        experiments[f"frey{n_z}-ws-kingma-loop-dream-after-wake"] = Experiment(
+            "freyface", n_z, "wake-sleep", 2.5e6, changes=dict(settings.LOOP, dream_after_wake=True),
+            what="Kingma's loop and his order: the dream from the generative model after the wake update")
     for seed in (1, 2, 3):
         experiments[f"frey20-ws-seed{seed}"] = Experiment("freyface", 20, "wake-sleep", 1e7, seed=seed,
                                                           step_size=0.02, what=f"seed {seed}, step size 0.02")

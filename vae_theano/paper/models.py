@@ -25,18 +25,20 @@ TrainedModel.__doc__ = """``train_model``'s result: the VAE, its ``TrainingMetho
 (``training.train``'s), the step-size choice (``saved_choice``'s) and the ``RunConfig``."""
 
 
-def make_method(name, vae, seed=0):
-    """The ``TrainingMethod`` called ``name`` ("aevb", "wake-sleep" or "mcem") on ``vae``."""
+def make_method(name, vae, seed=0, dream_after_wake=False):
+    """The ``TrainingMethod`` called ``name`` ("aevb", "wake-sleep" or "mcem") on ``vae``
+    (wake-sleep's ``dream_after_wake``: ``RunConfig``'s)."""
     if name not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {name!r}")
     if name == "wake-sleep":
-        return WakeSleep(vae)
+        return WakeSleep(vae, dream_after_wake=dream_after_wake)
     if name == "mcem":
         return MCEM(vae, seed=seed)
     return AEVB(vae)
 
 
-def choose_step_size(build, method, iterations=50, candidates=STEP_SIZES, warm_up=0, seed=42):
+def choose_step_size(build, method, iterations=50, candidates=STEP_SIZES, warm_up=0, seed=42,
+                     dream_after_wake=False):
     """The paper's choice: the step size whose training bound over ``iterations``
     minibatches from the same start is highest (the mean of the last fifth of them).
     build(step_size) -> a fresh VAE. warm_up: minibatches of Kingma's warm-up first
@@ -46,7 +48,7 @@ def choose_step_size(build, method, iterations=50, candidates=STEP_SIZES, warm_u
     Returns (step size, {candidate: its score}), a diverged candidate scoring -inf."""
     scores = []
     for step_size in candidates:
-        runner = make_method(method, build(step_size))
+        runner = make_method(method, build(step_size), dream_after_wake=dream_after_wake)
         warm_up_optimizer(runner, np.random.default_rng([seed, 2]).integers(0, runner.vae.n_batches, warm_up))
         bounds = runner.update_batches(np.arange(iterations) % runner.vae.n_batches, 1)
         scores.append(np.mean(bounds[-max(1, iterations // 5):]) if np.all(np.isfinite(bounds)) else -np.inf)
@@ -58,8 +60,9 @@ def paper_step_size(config, x_train, method, *, seed=42, mode=None):
     giving its ``RunConfig``) on x_train (N, D), trained by ``method``, and the scores behind
     it: {"step_size": s, "scores": {candidate: training bound}}. Deterministic: the same
     model gets the same choice, whenever it is asked."""
+    loop = config(STEP_SIZES[0])
     chosen, scores = choose_step_size(lambda lr: config(lr).build_model(x_train, mode), method,
-                                      warm_up=config(STEP_SIZES[0]).warm_up, seed=seed)
+                                      warm_up=loop.warm_up, seed=seed, dream_after_wake=loop.dream_after_wake)
     return dict(step_size=chosen, scores=scores)
 
 
@@ -110,7 +113,7 @@ def train_model(folder, *, dataset, data, n_latent, hidden, method, budget, dtyp
                 f"{json.dumps(choice['scores'])})")
         config = run_config(choice["step_size"])
         vae = config.build_model(x_train, mode)  # every setting checked before anything is written
-        runner = make_method(method, vae)
+        runner = make_method(method, vae, dream_after_wake=config.dream_after_wake)
         if not os.path.exists(os.path.join(folder, STEP_SIZE_FILE)):
             with atomic_write(os.path.join(folder, STEP_SIZE_FILE), "w") as f:
                 json.dump(choice, f, indent=1)

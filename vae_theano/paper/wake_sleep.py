@@ -8,6 +8,11 @@ One step on a batch x (B, D), both phases from the parameters before the step:
 - sleep: a dream z' ~ p(z), x' ~ p(x|z') from the generative model; the
   recognition model ascends the mean of log q(z'|x'), x' held fixed.
 
+With ``dream_after_wake`` the sleep phase dreams from the generative model
+after the wake phase's update, as Kingma's code of the paper's time did
+(anglepy's ``wzoptim.step_wakesleep``); still one compiled step, the dream's
+graph taking the decoder's updated parameters.
+
 Both use the model's optimiser (``VAE.get_updates``, Adam or the paper's
 Adagrad) on their own parameters. The step returns the batch's variational
 lower bound with the recognition model as q, before the step, exactly as
@@ -17,6 +22,7 @@ All noise comes from the model's generator, as ``update``'s does.
 
 import pytensor
 import pytensor.tensor as pt
+from pytensor.graph.replace import clone_replace
 
 from ..formulas import gaussian_log_density
 from ..runs.methods import TrainingMethod
@@ -27,10 +33,11 @@ class WakeSleep(TrainingMethod):
     """Train ``vae`` by wake-sleep instead of AEVB: ``update(batch, epoch)`` and
     ``update_batches(batches, epoch)`` as the model's, same batches, same state."""
 
-    def __init__(self, vae):
+    def __init__(self, vae, dream_after_wake=False):
         if vae.n_samples != 1:
             raise ValueError(f"wake-sleep draws one z per datapoint; the model has n_samples={vae.n_samples}")
         super().__init__(vae)
+        self.dream_after_wake = bool(dream_after_wake)
         with pytensor.config.change_flags(floatX=vae.dtype):
             self._step = self.create_step()
 
@@ -45,12 +52,17 @@ class WakeSleep(TrainingMethod):
         z = pytensor.gradient.disconnected_grad(vae.sampler(mu, log_sigma, eps))
         _, logpxz = vae.decoder(x, z)
         wake = pytensor.grad(logpxz.mean(), [vae.params[n] for n in vae.decoder_params])
+        wake_updates = vae.get_updates(dict(zip(vae.decoder_params, wake)), epoch)
         # sleep: the encoder learns to recover the dream's z from the dream
-        x_dream = pytensor.gradient.disconnected_grad(self.dream(z_dream, dream_noise))
+        x_dream = self.dream(z_dream, dream_noise)
+        if self.dream_after_wake:  # the dream from the decoder's parameters after the wake update
+            x_dream = clone_replace(x_dream, {vae.params[n]: wake_updates[vae.params[n]]
+                                   for n in vae.decoder_params})
+        x_dream = pytensor.gradient.disconnected_grad(x_dream)
         mu_d, log_sigma_d = vae.encoder(x_dream)
         log_q = gaussian_log_density(z_dream, mu_d, log_sigma_d).sum(axis=1)
         sleep = pytensor.grad(log_q.mean(), [vae.params[n] for n in ENCODER_PARAMS])
-        updates = vae.get_updates({**dict(zip(vae.decoder_params, wake)), **dict(zip(ENCODER_PARAMS, sleep))}, epoch)
+        updates = {**wake_updates, **vae.get_updates(dict(zip(ENCODER_PARAMS, sleep)), epoch)}
         return pytensor.function([x, eps, z_dream, dream_noise, epoch], bound.logpx, updates=updates,
                                  mode=vae.mode, name="wake_sleep", on_unused_input="ignore")
 

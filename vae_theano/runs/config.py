@@ -55,7 +55,9 @@ class RunConfig(ModelOptions):
     replacement, as Kingma's code of the paper's time did (anglepy's
     ``np.random.randint`` per minibatch). warm_up: minibatches whose gradients only
     fill the optimiser's sums before its first step (anglepy: 100). MCEM, which keeps
-    a chain per training row, takes neither.
+    a chain per training row, takes neither. dream_after_wake (wake-sleep only): the
+    sleep phase dreams from the generative model after the wake update, as anglepy's
+    ``step_wakesleep``, not from the one before the step (``paper.wake_sleep``).
     """
 
     dataset: str
@@ -71,6 +73,7 @@ class RunConfig(ModelOptions):
     method: str = "aevb"
     sampling: str = "epochs"
     warm_up: int = 0
+    dream_after_wake: bool = False
 
     def __post_init__(self):
         if self.sampling not in SAMPLINGS:
@@ -79,6 +82,8 @@ class RunConfig(ModelOptions):
             raise ValueError(f"warm_up must be a whole number of minibatches >= 0, got {self.warm_up!r}")
         if self.method == "mcem" and (self.sampling != "epochs" or self.warm_up):
             raise ValueError("MCEM keeps a chain per training row: it needs sampling 'epochs' and no warm_up")
+        if self.dream_after_wake and self.method != "wake-sleep":
+            raise ValueError(f"dream_after_wake is a setting of wake-sleep, not of method {self.method!r}")
 
     def options(self):
         """{name: value} of the model's options: VAE's keywords."""
