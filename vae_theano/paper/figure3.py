@@ -48,7 +48,7 @@ def evaluate_model(folder, *, x_train, x_test, method, budget, per_decade, dtype
     """Train to each point in turn and estimate log p(x) there; rows kept in the folder, so a
     rerun neither trains nor evaluates twice. Rows of another estimator (an older one, "hmc",
     had one chain per image) are not mixed in. changes: the run configuration's fields that
-    differ from the paper's (the training loop's; MCEM keeps its epochs)."""
+    differ from the paper's (the training loop's), for ``settings.LOOP_METHODS`` alone."""
     estimator = f"hmc-{chains}-chains"
     estimate = lambda vae, x: float(np.mean(hmc_marginal_likelihood(vae, x, chains=chains,
                                                                     prior_starts=prior_starts)))
@@ -70,7 +70,7 @@ def evaluate_model(folder, *, x_train, x_test, method, budget, per_decade, dtype
         # figure uses the HMC estimates, and an epoch of 1,000 images is 10 steps)
         model = train_model(folder, dataset="mnist", data=(x_train, x_test[:100]), n_latent=settings.FIGURE3_N_Z,
                             hidden=settings.FIGURE3_HIDDEN, method=method, budget=target, dtype=dtype, log=log,
-                            mode=mode, changes=None if method == "mcem" else changes)
+                            mode=mode, changes=changes if method in settings.LOOP_METHODS else None)
         rows.append(dict(train_size=len(x_train), method=method, samples=len(model.history) * per_epoch,
                          train_loglik=estimate(model.vae, x_train[:evaluated]),
                          test_loglik=estimate(model.vae, x_test[:evaluated]), estimator=estimator))

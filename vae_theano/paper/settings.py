@@ -34,6 +34,7 @@ LAM = 1.0  # the N(0, I) prior on the weights
 # The training loop (RunConfig's sampling and warm_up): Kingma's, anglepy's np.random.randint rows and
 # warmup=100; the original Theano code's, RunConfig's defaults (the figures' models before 2026-12-07).
 LOOP = MappingProxyType(dict(sampling="with-replacement", warm_up=100))
+LOOP_METHODS = ("aevb", "wake-sleep")  # those that train in LOOP; MCEM keeps a chain per row: it walks epochs
 ORIGINAL_LOOP = MappingProxyType(dict(sampling="epochs", warm_up=0))
 CHECKPOINT_EVERY = 30.0  # seconds; the 1,000-image set's epochs are 10 steps
 
@@ -67,7 +68,7 @@ def paper_config(dataset, x_train, *, n_latent, hidden, method, learning_rate, d
     ``method`` in Kingma's loop (``LOOP``; MCEM in epochs)."""
     continuous = dataset == "freyface"
     split_seed = FREY_SPLIT["seed"] if continuous else None
-    loop = LOOP if method != "mcem" else {}
+    loop = LOOP if method in LOOP_METHODS else {}
     return RunConfig(dataset=dataset, continuous=continuous, N=len(x_train), features=x_train.shape[1],
                      hu_encoder=hidden, hu_decoder=hidden, n_latent=n_latent,
                      batch_size=min(BATCH_SIZE, len(x_train)), learning_rate=learning_rate, lam=LAM,
