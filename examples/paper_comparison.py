@@ -27,7 +27,7 @@ import math
 import os
 
 from vae_theano.files.atomic import read_csv
-from vae_theano.files.markdown import replace_blocks
+from vae_theano.files.markdown import check_blocks, replace_blocks
 from vae_theano.paper import figure2, figure3, results, settings
 from vae_theano.paper.published_curves import (figure2_curves, figure3_curves, points_header, report_interval,
                                                reported_like_paper, signed_cell, value_at)
@@ -126,7 +126,7 @@ def end_table(rows):
     for name in settings.FIGURE2:
         for n_z in sorted({n_z for (d, n_z, _) in last if d == name}):
             ends = [last.get((name, n_z, method)) for method in settings.FIGURE2_METHODS]
-            samples = " / ".join(sorted({f"{r['samples']:.2e}" for r in ends if r}))
+            samples = " / ".join(f"{n:.2e}" for n in sorted({r["samples"] for r in ends if r}))
             cells = [f"{r['train_bound']:.1f} / {r['test_bound']:.1f}" if r else "-" for r in ends]
             lines.append(f"| {settings.TITLES[name]} | {n_z} | {samples} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -160,7 +160,7 @@ def main(argv=None):
     p.add_argument("--draw", action="store_true", help="redraw figure2.png and figure3.png there from the CSVs")
     p.add_argument("--update", default=None,
                    help="a Markdown file whose blocks <!-- name: begin --> ... <!-- name: end --> become the "
-                        f"tables ({', '.join(BLOCKS)}; those of a missing CSV stay as they are)")
+                        f"tables ({', '.join(BLOCKS)}; figure2-end is left as it is without figure2.csv)")
     p.add_argument("--merge", action="append", default=[],
                    help="a run's figure2.csv or figure3.csv whose models' rows replace theirs in --results's CSV "
                         "of that figure, before the tables (repeat for more)")
@@ -169,34 +169,35 @@ def main(argv=None):
         points = [float(x) for x in args.at.split(",")]
     except ValueError:
         raise ValueError(f"--at must be numbers, got {args.at!r}") from None
+    merges = {}  # figure's CSV: its rows with the runs merged, written once every input is checked
     for run_csv in args.merge:
-        models = results.merge(run_csv, os.path.join(args.results, os.path.basename(run_csv)))
-        print(f"merged {len(models)} models of {run_csv} into {args.results}")
-    tables = []
+        into = os.path.join(args.results, os.path.basename(run_csv))
+        merges[into], models = results.merged(run_csv, into, merges.get(into))
+        print(f"merging {len(models)} models of {run_csv} into {into}")
     path2, path3 = (os.path.join(args.results, f"figure{n}.csv") for n in (2, 3))
-    rows2 = read_csv(path2) if os.path.exists(path2) else []
-    rows3 = read_csv(path3) if os.path.exists(path3) else []
+    rows2, rows3 = (merges[path] if path in merges else read_csv(path) if os.path.exists(path) else []
+                    for path in (path2, path3))
     if not rows2 and not rows3:
         raise FileNotFoundError(f"{args.results} holds neither figure2.csv nor figure3.csv")
-    if rows2:
-        tables += [figure2_table(rows2, points), reporting_table(rows2, points)]
-        if args.draw:
-            datasets = [d for d in settings.FIGURE2 if any(r["dataset"] == d for r in rows2)]
-            figure2.plot(rows2, datasets, settings.FIGURE2_METHODS, os.path.join(args.results, "figure2.png"))
-    if rows3:
-        tables.append(figure3_table(rows3, points))
-        if args.draw:
-            sizes = sorted({r["train_size"] for r in rows3})
-            figure3.plot(rows3, sizes, os.path.join(args.results, "figure3.png"))
-    blocks = {"paper-comparison": "\n\n".join(tables)}
+    tables = [figure2_table(rows2, points), reporting_table(rows2, points)] if rows2 else []
+    tables += [figure3_table(rows3, points)] if rows3 else []
+    blocks = {"paper-comparison": "\n\n".join(tables), "step-sizes": step_size_table(rows2, rows3)}
     if rows2:
         blocks["figure2-end"] = end_table(rows2)
-    blocks["step-sizes"] = step_size_table(rows2, rows3)
+    if args.update:
+        check_blocks(args.update, blocks)  # refused before any file changes
+    for into, rows in merges.items():
+        results.write(rows, into)
     if args.update:
         replace_blocks(args.update, blocks)
         print(f"wrote the tables into {args.update}")
     else:
         print("\n\n".join(blocks.values()))
+    if args.draw and rows2:
+        datasets = [d for d in settings.FIGURE2 if any(r["dataset"] == d for r in rows2)]
+        figure2.plot(rows2, datasets, settings.FIGURE2_METHODS, os.path.join(args.results, "figure2.png"))
+    if args.draw and rows3:
+        figure3.plot(rows3, sorted({r["train_size"] for r in rows3}), os.path.join(args.results, "figure3.png"))
     return blocks
 
 

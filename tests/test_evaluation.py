@@ -148,8 +148,15 @@ def test_the_comparison_with_the_paper_tabulates_ours_against_theirs(tmp_path):
                                           f"mnist,20,aevb,10000000,-100,-110,{loop}\n")
     (tmp_path / "run").mkdir()  # a run of one more model, merged in first
     (tmp_path / "run" / "figure2.csv").write_text("dataset,n_z,method,samples,train_bound,test_bound,step_size,"
-                                                  f"step_scores,sampling,warm_up\nmnist,3,wake-sleep,3000000,-150,"
+                                                  "step_scores,sampling,warm_up\nmnist,3,wake-sleep,3000000,-150,"
                                                   "-151.04,0.01,0.01=-1e+13,epochs,0\n")
+    figure2_before = (tmp_path / "figure2.csv").read_text()
+    partial = tmp_path / "partial.md"  # without the step-size block: refused before the merge is written
+    partial.write_text("<!-- paper-comparison: begin -->\n<!-- paper-comparison: end -->\n")
+    with pytest.raises(ValueError, match="partial.md has no <!-- step-sizes: begin -->"):
+        paper_comparison.main(["--results", str(tmp_path), "--update", str(partial),
+                               "--merge", str(tmp_path / "run" / "figure2.csv")])
+    assert (tmp_path / "figure2.csv").read_text() == figure2_before
     report = tmp_path / "report.md"
     report.write_text("intro\n" + "".join(f"<!-- {name}: begin -->\nold\n<!-- {name}: end -->\n"
                                           for name in paper_comparison.BLOCKS) + "end\n")
@@ -161,6 +168,7 @@ def test_the_comparison_with_the_paper_tabulates_ours_against_theirs(tmp_path):
     assert "| MNIST | 20 | 1.00e+07 | -100.0 / -110.0 | - |" in text
     assert "| figure 2, MNIST N_z = 20, aevb | 0.02 | -218.3 / -215.1 / -477.4 | with-replacement, 100 |" in text
     assert "| figure 2, MNIST N_z = 3, wake-sleep | 0.01 | -1.0e+13 / - / - | epochs, 0 |" in text
+    assert "mnist,3,wake-sleep,3000000" in (tmp_path / "figure2.csv").read_text()
     row = next(line for line in text.splitlines() if line.startswith("| MNIST N_z=20 | aevb | train |"))
     assert "| - |" in row  # the paper's curve starts after 10^5
     assert "-100.0 / -104.2 (+4.2) |" in row or "-100.0 / -104.1 (+4.1) |" in row

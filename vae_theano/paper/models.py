@@ -25,7 +25,7 @@ TrainedModel.__doc__ = """``train_model``'s result: the VAE, its ``TrainingMetho
 (``training.train``'s), the step-size choice (``saved_choice``'s) and the ``RunConfig``."""
 
 
-def make_method(name, vae, seed=0, dream_after_wake=False):
+def make_method(name, vae, *, dream_after_wake, seed=0):
     """The ``TrainingMethod`` called ``name`` ("aevb", "wake-sleep" or "mcem") on ``vae``
     (wake-sleep's ``dream_after_wake``: ``RunConfig``'s)."""
     if name not in METHODS:
@@ -37,13 +37,13 @@ def make_method(name, vae, seed=0, dream_after_wake=False):
     return AEVB(vae)
 
 
-def choose_step_size(build, method, iterations=50, candidates=STEP_SIZES, warm_up=0, seed=42,
-                     dream_after_wake=False):
+def choose_step_size(build, method, *, warm_up, dream_after_wake, iterations=50, candidates=STEP_SIZES, seed=42):
     """The paper's choice: the step size whose training bound over ``iterations``
     minibatches from the same start is highest (the mean of the last fifth of them).
     build(step_size) -> a fresh VAE. warm_up: minibatches of Kingma's warm-up first
     (``training.warm_up_optimizer``, the batches drawn from a generator seeded with ``seed``:
     the same for every candidate, not the same as the training loop's own warm-up).
+    dream_after_wake: wake-sleep's (``RunConfig``'s).
 
     Returns (step size, {candidate: its score}), a diverged candidate scoring -inf."""
     scores = []
@@ -60,9 +60,9 @@ def paper_step_size(config, x_train, method, *, seed=42, mode=None):
     giving its ``RunConfig``) on x_train (N, D), trained by ``method``, and the scores behind
     it: {"step_size": s, "scores": {candidate: training bound}}. Deterministic: the same
     model gets the same choice, whenever it is asked."""
-    loop = config(STEP_SIZES[0])
+    first = config(STEP_SIZES[0])  # the candidates differ in the step size alone
     chosen, scores = choose_step_size(lambda lr: config(lr).build_model(x_train, mode), method,
-                                      warm_up=loop.warm_up, seed=seed, dream_after_wake=loop.dream_after_wake)
+                                      warm_up=first.warm_up, dream_after_wake=first.dream_after_wake, seed=seed)
     return dict(step_size=chosen, scores=scores)
 
 

@@ -57,7 +57,7 @@ class WakeSleep(TrainingMethod):
         x_dream = self.dream(z_dream, dream_noise)
         if self.dream_after_wake:  # the dream from the decoder's parameters after the wake update
             x_dream = clone_replace(x_dream, {vae.params[n]: wake_updates[vae.params[n]]
-                                   for n in vae.decoder_params})
+                                               for n in vae.decoder_params})
         x_dream = pytensor.gradient.disconnected_grad(x_dream)
         mu_d, log_sigma_d = vae.encoder(x_dream)
         log_q = gaussian_log_density(z_dream, mu_d, log_sigma_d).sum(axis=1)
