@@ -117,6 +117,14 @@ def _experiments():
         "mnist200-ws-kingma-loop-seed2": Experiment("mnist", 200, "wake-sleep", 1.5e6, seed=2, step_size=0.01,
                                                     changes=settings.LOOP,
                                                     what="Kingma's loop, seed 2, step size 0.01 (the rule's)"),
+        # his wake-sleep in full: does it fall too?
+        "mnist200-ws-kingma-loop-dream-after-wake": Experiment(
+            "mnist", 200, "wake-sleep", 1.5e6, step_size=0.01, changes=dict(settings.LOOP, dream_after_wake=True),
+            what="Kingma's loop and his order: the dream after the wake update"),
+        "mnist200-ws-kingma-loop-log-var": Experiment(
+            "mnist", 200, "wake-sleep", 1.5e6, step_size=0.01,
+            changes=dict(settings.LOOP, zero_log_var=True, log_var_factor=0.1),
+            what="Kingma's loop and his recognition log-variance: 0.1 W h + b, W and b from zero"),
     })
     # Frey Face wake-sleep leaves the plateau in Kingma's loop (N_z = 20 after 6 x 10^5 samples,
     # N_z = 10 after 1.2 x 10^6): his step also dreamt from the generative model after its wake update.
