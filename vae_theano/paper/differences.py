@@ -83,6 +83,9 @@ def _experiments():
         "frey5-ws-kingma-loop-log-var": Experiment(
             "freyface", 5, "wake-sleep", 1e7, changes=dict(settings.LOOP, zero_log_var=True, log_var_factor=0.1),
             what="Kingma's loop and his recognition log-variance (in his loop alone, it left the plateau)"),
+        "frey10-ws-kingma-loop-log-var": Experiment(
+            "freyface", 10, "wake-sleep", 2.5e6, changes=dict(settings.LOOP, zero_log_var=True, log_var_factor=0.1),
+            what="Kingma's loop and his recognition log-variance (in his loop alone, it left after 1.3 x 10^6)"),
         "frey20-ws-kingma-loop-log-var": Experiment(
             "freyface", 20, "wake-sleep", 1e7, changes=dict(settings.LOOP, zero_log_var=True, log_var_factor=0.1),
             what="Kingma's loop and his recognition log-variance"),
