@@ -29,6 +29,7 @@ import os
 from vae_theano.files.atomic import read_csv
 from vae_theano.files.markdown import check_blocks, replace_blocks
 from vae_theano.paper import figure2, figure3, results, settings
+from vae_theano.paper.models import parse_step_scores
 from vae_theano.paper.published_curves import (figure2_curves, figure3_curves, points_header, report_interval,
                                                reported_like_paper, signed_cell, value_at)
 from vae_theano.runs.cli import cli
@@ -146,7 +147,7 @@ def step_size_table(rows2, rows3):
     sizes = " / ".join(str(s) for s in settings.STEP_SIZES)
     lines = [f"| model | step size | training bound at {sizes} | sampling, warm-up |", "|---|---|---|---|"]
     for model, r in models.items():
-        scores = dict(item.split("=") for item in str(r["step_scores"]).split()) if r["step_scores"] != "" else {}
+        scores = parse_step_scores(r["step_scores"])
         cells = " / ".join(score(scores[str(s)]) if str(s) in scores else "-" for s in settings.STEP_SIZES)
         lines.append(f"| {model} | {r['step_size']} | {cells} | {r['sampling']}, {r['warm_up']} |")
     return "\n".join(lines)

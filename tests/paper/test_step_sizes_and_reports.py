@@ -31,7 +31,7 @@ def test_each_model_keeps_its_step_size_and_the_scores_that_chose_it(tmp_path):
     assert [line for line in lines if "step size" in line]  # chosen and said
     config = lambda lr: settings.paper_config("mnist", data[0], n_latent=2, hidden=5, method="aevb",
                                               learning_rate=lr, dtype="float64")
-    again = paper_step_size(config, data[0], "aevb")
+    again = paper_step_size(config, data[0])
     assert again["step_size"] == choice["step_size"]
     assert list(again["scores"].values()) == pytest.approx(list(saved["scores"].values()), rel=1e-12)
 

@@ -25,44 +25,44 @@ TrainedModel.__doc__ = """``train_model``'s result: the VAE, its ``TrainingMetho
 (``training.train``'s), the step-size choice (``saved_choice``'s) and the ``RunConfig``."""
 
 
-def make_method(name, vae, *, dream_after_wake, seed=0):
-    """The ``TrainingMethod`` called ``name`` ("aevb", "wake-sleep" or "mcem") on ``vae``
-    (wake-sleep's ``dream_after_wake``: ``RunConfig``'s)."""
-    if name not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {name!r}")
-    if name == "wake-sleep":
-        return WakeSleep(vae, dream_after_wake=dream_after_wake)
-    if name == "mcem":
+def make_method(config, vae, seed=0):
+    """The ``TrainingMethod`` of ``config.method`` ("aevb", "wake-sleep" or "mcem") on ``vae``,
+    with the method's own settings from ``config`` (a ``RunConfig``: wake-sleep's
+    ``dream_after_wake``)."""
+    if config.method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {config.method!r}")
+    if config.method == "wake-sleep":
+        return WakeSleep(vae, dream_after_wake=config.dream_after_wake)
+    if config.method == "mcem":
         return MCEM(vae, seed=seed)
     return AEVB(vae)
 
 
-def choose_step_size(build, method, *, warm_up, dream_after_wake, iterations=50, candidates=STEP_SIZES, seed=42):
+def choose_step_size(config, x_train, *, mode=None, iterations=50, candidates=STEP_SIZES, seed=42):
     """The paper's choice: the step size whose training bound over ``iterations``
     minibatches from the same start is highest (the mean of the last fifth of them).
-    build(step_size) -> a fresh VAE. warm_up: minibatches of Kingma's warm-up first
-    (``training.warm_up_optimizer``, the batches drawn from a generator seeded with ``seed``:
-    the same for every candidate, not the same as the training loop's own warm-up).
-    dream_after_wake: wake-sleep's (``RunConfig``'s).
+    config(step_size) -> the model's ``RunConfig`` (its method, on x_train (N, D)), whose
+    ``warm_up`` minibatches of Kingma's warm-up come first (``training.warm_up_optimizer``,
+    the batches drawn from a generator seeded with ``seed``: the same for every candidate,
+    not the same as the training loop's own warm-up).
 
     Returns (step size, {candidate: its score}), a diverged candidate scoring -inf."""
     scores = []
     for step_size in candidates:
-        runner = make_method(method, build(step_size), dream_after_wake=dream_after_wake)
-        warm_up_optimizer(runner, np.random.default_rng([seed, 2]).integers(0, runner.vae.n_batches, warm_up))
+        run = config(step_size)
+        runner = make_method(run, run.build_model(x_train, mode))
+        warm_up_optimizer(runner, np.random.default_rng([seed, 2]).integers(0, runner.vae.n_batches, run.warm_up))
         bounds = runner.update_batches(np.arange(iterations) % runner.vae.n_batches, 1)
         scores.append(np.mean(bounds[-max(1, iterations // 5):]) if np.all(np.isfinite(bounds)) else -np.inf)
     return candidates[int(np.argmax(scores))], dict(zip(candidates, map(float, scores)))
 
 
-def paper_step_size(config, x_train, method, *, seed=42, mode=None):
+def paper_step_size(config, x_train, *, seed=42, mode=None):
     """The step size the paper's rule chooses for the model ``config(step_size)`` (a function
-    giving its ``RunConfig``) on x_train (N, D), trained by ``method``, and the scores behind
-    it: {"step_size": s, "scores": {candidate: training bound}}. Deterministic: the same
-    model gets the same choice, whenever it is asked."""
-    first = config(STEP_SIZES[0])  # the candidates differ in the step size alone
-    chosen, scores = choose_step_size(lambda lr: config(lr).build_model(x_train, mode), method,
-                                      warm_up=first.warm_up, dream_after_wake=first.dream_after_wake, seed=seed)
+    giving its ``RunConfig``, its training method included) on x_train (N, D), and the scores
+    behind it: {"step_size": s, "scores": {candidate: training bound}}. Deterministic: the
+    same model gets the same choice, whenever it is asked."""
+    chosen, scores = choose_step_size(config, x_train, mode=mode, seed=seed)
     return dict(step_size=chosen, scores=scores)
 
 
@@ -108,12 +108,12 @@ def train_model(folder, *, dataset, data, n_latent, hidden, method, budget, dtyp
         if choice is None and step_size is not None:
             choice = dict(step_size=step_size, scores=None)
         elif choice is None:
-            choice = paper_step_size(run_config, x_train, method, seed=seed, mode=mode)
+            choice = paper_step_size(run_config, x_train, seed=seed, mode=mode)
             log(f"  step size {choice['step_size']} (training bounds after 50 iterations: "
                 f"{json.dumps(choice['scores'])})")
         config = run_config(choice["step_size"])
         vae = config.build_model(x_train, mode)  # every setting checked before anything is written
-        runner = make_method(method, vae, dream_after_wake=config.dream_after_wake)
+        runner = make_method(config, vae)
         if not os.path.exists(os.path.join(folder, STEP_SIZE_FILE)):
             with atomic_write(os.path.join(folder, STEP_SIZE_FILE), "w") as f:
                 json.dump(choice, f, indent=1)
@@ -129,6 +129,12 @@ def step_columns(choice):
     step size or a folder from before the scores were kept)."""
     scores = choice["scores"] or {}
     return dict(step_size=choice["step_size"], step_scores=" ".join(f"{k}={float(v):.6g}" for k, v in scores.items()))
+
+
+def parse_step_scores(text):
+    """``step_columns``' step_scores back: {"0.01": "-218.766", ...} (the candidates as the CSV
+    writes them), {} for an empty column."""
+    return dict(item.split("=") for item in str(text).split())
 
 
 def loop_columns(config):

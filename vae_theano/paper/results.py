@@ -26,9 +26,9 @@ FIGURES = {
 }
 
 
-def merged(run_csv, into, rows=None):
+def merged(run_csv, into, current=None):
     """The rows of ``into`` (a figure's CSV named as the figure writes it, figure2.csv or
-    figure3.csv; none if missing), or ``rows`` in its place (a merge not yet written), with
+    figure3.csv; none if missing), or ``current`` in its place (a merge not yet written), with
     those of ``run_csv``'s models replaced by ``run_csv``'s, in the figure's order, and the
     models replaced: (rows, [model, ...]). A run CSV whose columns are not that figure's,
     or with a row of no model of it, is refused (ValueError, one line); nothing is written."""
@@ -37,7 +37,7 @@ def merged(run_csv, into, rows=None):
         raise ValueError(f"can merge only into {' or '.join(FIGURES)}, not {into}")
     fields, model, order = FIGURES[name]
     new = read_csv(run_csv)
-    old = rows if rows is not None else read_csv(into) if os.path.exists(into) else []
+    old = current if current is not None else read_csv(into) if os.path.exists(into) else []
     for path, rows in ((run_csv, new), (into, old)):
         columns = tuple(rows[0]) if rows else fields
         if columns != fields:
