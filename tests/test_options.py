@@ -59,7 +59,7 @@ def test_each_option_is_a_flag_with_its_help_and_default():
     ("seed", True, "seed must be an integer, got True"),
     ("bias_correction", "none", "bias_correction must be 'epoch' or 'step', got 'none'"),
     ("n_samples", -2, "n_samples must be a positive integer, got -2"),
-    ("activation", "sigmoid", "activation must be 'relu' or 'tanh', got 'sigmoid'"),
+    ("activation", "sigmoid", "activation must be 'relu' or 'tanh' or 'softplus', got 'sigmoid'"),
     ("optimizer", "sgd", "optimizer must be 'adam' or 'adagrad', got 'sgd'"),
     ("bounded_mean", 1, "bounded_mean must be True or False, got 1"),
 ])

@@ -2,7 +2,8 @@
 
 The densities every part uses, written once: ``gaussian_log_density`` (the
 Gaussian decoder's log p(x|z), the encoder's log q(z|x), wake-sleep's sleep
-term) and ``standard_normal_log_density`` (the prior p(z)), plain PyTensor.
+term) and ``standard_normal_log_density`` (the prior p(z)), and from them ``sampled_kld``
+(the bound's KL term at a draw of z), plain PyTensor.
 
 ``bernoulli_log_likelihood`` (the decoder's log p(x|z)) and ``adam_update``
 (one parameter's Adam step) are where a training step spends its time outside
@@ -34,6 +35,12 @@ def gaussian_log_density(x, mean, log_var):
 def standard_normal_log_density(z):
     """log N(z; 0, 1) of each value, the prior p(z)'s terms: -(log 2 pi) / 2 - z^2 / 2."""
     return -0.5 * LOG_2PI - 0.5 * z ** 2
+
+
+def sampled_kld(z, mu, log_sigma):
+    """log N(z; 0, I) - log N(z; mu, exp(log_sigma)) of each row at the drawn z, (batch,): the
+    paper's estimator A of -KL(q(z|x) || p(z)) (eq. 6), whose mean over z ~ q(z|x) is the closed form."""
+    return pt.sum(standard_normal_log_density(z) - gaussian_log_density(z, mu, log_sigma), axis=1)
 
 
 class ShapesFromInputs:

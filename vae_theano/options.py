@@ -49,7 +49,8 @@ OPTIONS = {
     "bias_correction": Option(str, "Adam's bias correction by epoch (the original) or by step (Kingma & Ba)",
                               choices=("epoch", "step")),
     "n_samples": Option(int, "noise samples per datapoint in the bound (L)", check=_positive),
-    "activation": Option(str, "hidden units: the original's ReLU or the paper's tanh", choices=("relu", "tanh")),
+    "activation": Option(str, "hidden units: the original's ReLU, the paper's tanh, or softplus (Kingma's first "
+                              "AEVB code, anglepy's DLVM of April 2014)", choices=("relu", "tanh", "softplus")),
     "optimizer": Option(str, "the original's Adam, or the paper's Adagrad", choices=("adam", "adagrad")),
     "bounded_mean": Option(bool, "Gaussian decoder: a sigmoid mean in (0, 1), as the paper's Frey Face model"),
     "init_std": Option(float, "standard deviation of the initial weights (the original's)", check=_positive_finite),
@@ -57,6 +58,9 @@ OPTIONS = {
     "log_var_factor": Option(float, "the encoder's log-variance is this times W h, plus b (Kingma's wake-sleep "
                                     "recognition model: 0.1)", check=_positive_finite),
     "pixel_variance": Option(bool, "Gaussian decoder: a learned log-variance per pixel, not a function of z"),
+    "kl": Option(str, "the bound's -KL(q(z|x) || p(z)): analytic (the original's, the paper's eq. 10) or "
+                      "sampled, log p(z) - log q(z|x) at z (the paper's estimator A, eq. 6)",
+                 choices=("analytic", "sampled")),
 }
 
 

@@ -13,6 +13,7 @@ The model, in the paper's notation, for a datapoint x with D features:
                         exp(b_hxsigma) that does not depend on z, pixel_variance)
     bound    L(x) = log p(x|z) + KLD,  KLD = 1/2 sum_j (1 + log_sigma_j - mu_j^2 - exp(log_sigma_j))
              (KLD is -KL(q(z|x) || N(0, I)), appendix B of the paper; L <= log p(x), in nats)
+             (option kl="sampled": KLD = log N(z; 0, I) - log q(z|x) at the sampled z, estimator A)
 
 ``log_sigma`` is a log *variance*, as in the original. Training maximises the
 batch mean of L with the original's Adam (see ``get_adam_updates``).
@@ -30,7 +31,7 @@ import pytensor.tensor as pt
 
 from . import evaluate, functions, persistence
 from .backends import batch_rows, resolve_mode
-from .formulas import adagrad_update, adam_update, bernoulli_log_likelihood, gaussian_log_density
+from .formulas import adagrad_update, adam_update, bernoulli_log_likelihood, gaussian_log_density, sampled_kld
 from .options import check_options
 from .validation import (check_batch, check_batches, check_dtype, check_epoch, check_latent,
                          check_positive_int, check_rows, check_trainable, check_training_set)
@@ -55,7 +56,7 @@ def relu(x):
     return pt.switch(x < 0, 0, x)
 
 
-ACTIVATIONS = {"relu": relu, "tanh": pt.tanh}  # the original's hidden units, and the paper's
+ACTIVATIONS = {"relu": relu, "tanh": pt.tanh, "softplus": pt.softplus}  # the original's, the paper's, Kingma's code
 
 
 def parameter_sizes(continuous, features, hu_encoder, n_latent, hu_decoder, pixel_variance=False):
@@ -119,8 +120,8 @@ class VAE:
     n_samples : int
         L, the noise samples per datapoint in the training bound (the
         original's 1); log p(x|z) is averaged over them.
-    activation : "relu" or "tanh"
-        The hidden units: the original's ReLU, or the paper's tanh.
+    activation : "relu", "tanh" or "softplus"
+        The hidden units: the original's ReLU, the paper's tanh, or log(1 + e^a).
     optimizer : "adam" or "adagrad"
         The original's Adam, or the paper's Adagrad with global step size
         ``learning_rate`` (b1, b2 and bias_correction then play no part;
@@ -132,8 +133,9 @@ class VAE:
         The initial weights' standard deviation (the original's 0.01); with zero_log_var
         the encoder's log-variance weights start at zero, as in Kingma's code (anglepy);
         its log-variance is log_var_factor * W_hsigma h + b_hsigma (Kingma's wake-sleep: 0.1).
-    pixel_variance : bool
-        Gaussian decoder only: a learned log-variance per pixel, not a function of z.
+    pixel_variance, kl : bool, "analytic" or "sampled"
+        Gaussian decoder only: a learned log-variance per pixel, not a function of z. The bound's
+        KLD in closed form (the original's, the paper's eq. 10) or at the sampled z (estimator A).
     features : int, optional
         D, the values per row, for a model built with ``x_train=None``.
     """
@@ -142,7 +144,7 @@ class VAE:
                  b1=0.95, b2=0.999, batch_size=100, learning_rate=0.001, lam=0,
                  *, mode=None, dtype=None, seed=42, bias_correction="epoch", n_samples=1,
                  activation="relu", optimizer="adam", bounded_mean=False, features=None, init_std=sigma_init,
-                 zero_log_var=False, log_var_factor=1.0, pixel_variance=False):
+                 zero_log_var=False, log_var_factor=1.0, pixel_variance=False, kl="analytic"):
         dtype = check_dtype(dtype or pytensor.config.floatX)
         for name, value in [("hu_encoder", hu_encoder), ("hu_decoder", hu_decoder), ("n_latent", n_latent)]:
             check_positive_int(name, value)
@@ -154,13 +156,11 @@ class VAE:
         mode = resolve_mode(mode)
 
         self.continuous = bool(continuous)
-        self.hu_encoder = int(hu_encoder)
-        self.hu_decoder = int(hu_decoder)
+        self.hu_encoder, self.hu_decoder = int(hu_encoder), int(hu_decoder)
         self.n_latent = int(n_latent)
         [self.N, self.features] = (0, features) if x_train is None else x_train.shape
         self.prng = np.random.RandomState(seed)
-        self.b1 = b1
-        self.b2 = b2
+        self.b1, self.b2 = b1, b2
         self.learning_rate = learning_rate
         self.lam = lam
         self.batch_size = int(batch_size)
@@ -173,7 +173,7 @@ class VAE:
         self.nonlinearity = ACTIVATIONS[activation]
         self.optimizer = optimizer
         self.bounded_mean, self.pixel_variance = bool(bounded_mean), bool(pixel_variance)
-        self.log_var_factor = float(log_var_factor)
+        self.log_var_factor, self.kl = float(log_var_factor), kl
 
         def create(name, size):  # a zeroed W_hsigma is drawn all the same: the later weights stay the same
             weights = self.prng.normal(0, init_std, size).astype(dtype) if name.startswith("W") else None
@@ -260,17 +260,18 @@ class VAE:
         the batch axis), which keeps every shape static for JAX.
         """
         mu, log_sigma = self.encoder(x)
+        draws = [self.sampler(mu, log_sigma, eps if self.n_samples == 1 else eps[i]) for i in range(self.n_samples)]
+        decoded = [self.decoder(x, z_i) for z_i in draws]
         if self.n_samples == 1:
-            z = self.sampler(mu, log_sigma, eps)
-            reconstructed_x, logpxz = self.decoder(x, z)
+            [z], [(reconstructed_x, logpxz)] = draws, decoded
         else:
-            draws = [self.sampler(mu, log_sigma, eps[i]) for i in range(self.n_samples)]
-            decoded = [self.decoder(x, z_i) for z_i in draws]
             z = pt.concatenate(draws, axis=0)
             reconstructed_x = pt.concatenate([r for r, _ in decoded], axis=0)
             logpxz = pt.mean(pt.stack([lp for _, lp in decoded]), axis=0)
-        # Expectation of (logpz - logqz_x) over logqz_x is equal to KLD (see appendix B):
-        KLD = 0.5 * pt.sum(1 + log_sigma - mu ** 2 - pt.exp(log_sigma), axis=1)
+        if self.kl == "analytic":  # the expectation of (logpz - logqz_x) over logqz_x is KLD (appendix B)
+            KLD = 0.5 * pt.sum(1 + log_sigma - mu ** 2 - pt.exp(log_sigma), axis=1)
+        else:  # the paper's estimator A: logpz - logqz_x at each draw, the mean over the draws
+            KLD = pt.mean(pt.stack([sampled_kld(z_i, mu, log_sigma) for z_i in draws]), axis=0)
         logpx = pt.mean(logpxz + KLD)
         return Bound(logpx, mu, log_sigma, z, reconstructed_x, logpxz, KLD)
 

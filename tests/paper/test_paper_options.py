@@ -33,6 +33,7 @@ def compiled_step(vae):
     (False, "tanh", False, "adam"),
     (True, "tanh", True, "adagrad"),
     (True, "relu", True, "adam"),
+    (True, "softplus", True, "adagrad"),
 ])
 def test_options_match_numpy(continuous, activation, bounded_mean, optimizer):
     x = data(continuous)
@@ -80,7 +81,7 @@ def test_update_batches_with_the_papers_options_equals_the_loop():
 def test_defaults_are_the_original_and_bad_options_are_refused():
     vae = VAE(False, 5, 4, LATENT, data(False), batch_size=B)
     assert (vae.activation, vae.optimizer, vae.bounded_mean) == ("relu", "adam", False)
-    for kwargs, message in [(dict(activation="sigmoid"), "activation must be 'relu' or 'tanh'"),
+    for kwargs, message in [(dict(activation="sigmoid"), "activation must be 'relu' or 'tanh' or 'softplus'"),
                             (dict(optimizer="sgd"), "optimizer must be 'adam' or 'adagrad'"),
                             (dict(bounded_mean="yes"), "bounded_mean must be True or False")]:
         with pytest.raises(ValueError, match=message):
@@ -110,3 +111,51 @@ def test_pixel_variance_is_the_gaussian_decoder_with_no_weights_into_its_varianc
                                    err_msg=name)
     with pytest.raises(ValueError, match=r"pixel_variance applies to the Gaussian decoder \(continuous=True\) only"):
         VAE(False, 5, 4, LATENT, data(False), batch_size=B, pixel_variance=True)
+
+
+@pytest.mark.parametrize("n_samples", [1, 2])
+def test_sampled_kl_is_log_prior_minus_log_q_at_the_sampled_z(n_samples):
+    """kl="sampled": the bound and every gradient are the NumPy reference's with the KLD term
+    log N(z; 0, I) - log q(z|x) at the sampled z (the paper's estimator A), L = 2 the mean of
+    the two draws'; the Gaussian decoder, tanh, float64."""
+    x, rs = data(True), np.random.RandomState(9)
+    vae = VAE(True, 5, 4, LATENT, x, batch_size=B, dtype="float64", activation="tanh", bounded_mean=True,
+              kl="sampled", n_samples=n_samples)
+    vae.params["b_hsigma"].set_value(rs.normal(-0.5, 0.3, LATENT))  # q(z|x) away from the prior
+    vae.params["b_hmu"].set_value(rs.normal(0, 0.5, LATENT))
+    params = {k: p.get_value() for k, p in vae.params.items()}
+    rows, eps = x[:B], rs.normal(size=(n_samples, B, LATENT))
+    eps_var = pt.matrix("eps") if n_samples == 1 else pt.tensor3("eps")
+    xv = pt.matrix("x")
+    bound = vae.lower_bound(xv, eps_var)
+    grads = pytensor.grad(bound.logpx, list(vae.params.values()))
+    got = pytensor.function([xv, eps_var], [bound.logpx, bound.KLD, *grads], mode=vae.mode)(
+        rows, eps[0] if n_samples == 1 else eps)
+    wants = [ref.forward_backward(params, rows, e, activation="tanh", bounded_mean=True, kl="sampled") for e in eps]
+    analytic = ref.forward_backward(params, rows, eps[0], activation="tanh", bounded_mean=True)
+    np.testing.assert_allclose(got[0], np.mean([w["logpx"] for w in wants]), rtol=1e-10)
+    np.testing.assert_allclose(got[1], np.mean([w["KLD"] for w in wants], axis=0), rtol=1e-10)
+    assert not np.allclose(got[1], analytic["KLD"], rtol=1e-3)  # a draw's estimate, not the closed form
+    for name, g in zip(vae.params, got[2:]):
+        want = np.mean([w["grads"][name] for w in wants], axis=0)
+        np.testing.assert_allclose(g, want, rtol=1e-9, atol=1e-10 * np.abs(want).max(), err_msg=name)
+
+
+def test_sampled_kl_has_the_analytic_kl_as_its_mean():
+    """Over many draws of eps the sampled KLD of each row averages to the closed form
+    1/2 sum(1 + log_sigma - mu^2 - exp(log_sigma)) (appendix B), within 5 standard errors."""
+    x, rs = data(True), np.random.RandomState(10)
+    vae = VAE(True, 5, 4, LATENT, x, batch_size=B, dtype="float64", activation="tanh", bounded_mean=True,
+              kl="sampled")
+    vae.params["b_hsigma"].set_value(np.array([-1.0, 0.7]))
+    vae.params["b_hmu"].set_value(np.array([0.8, -0.4]))
+    draws = 20000
+    rows = np.repeat(x[:3], draws, axis=0)
+    xv, eps_var = pt.matrix("x"), pt.matrix("eps")
+    sampled = pytensor.function([xv, eps_var], vae.lower_bound(xv, eps_var).KLD, mode=vae.mode)(
+        rows, rs.normal(size=(len(rows), LATENT))).reshape(3, draws)
+    closed = ref.forward_backward({k: p.get_value() for k, p in vae.params.items()}, x[:3],
+                                  np.zeros((3, LATENT)), activation="tanh", bounded_mean=True)["KLD"]
+    standard_error = sampled.std(axis=1) / np.sqrt(draws)
+    assert np.all(np.abs(sampled.mean(axis=1) - closed) < 5 * standard_error), (sampled.mean(axis=1), closed)
+    assert np.all(standard_error > 1e-3)  # the estimate does vary from draw to draw

@@ -53,15 +53,18 @@ def activate(a, activation):
     if activation == "tanh":
         h = np.tanh(a)
         return h, 1 - h ** 2
+    if activation == "softplus":
+        return softplus(a), sigmoid(a)
     return np.where(a < 0, 0, a), (a >= 0).astype(a.dtype)  # relu'(0) = 1, as switch(x < 0, 0, x) gives
 
 
-def forward_backward(params, x, eps, activation="relu", bounded_mean=False):
+def forward_backward(params, x, eps, activation="relu", bounded_mean=False, kl="analytic"):
     """The bound for a batch and its gradient with respect to every parameter.
 
     ``activation``: "relu" (the original) or "tanh" (the paper); ``bounded_mean``:
     the Gaussian decoder's mean is sigmoid(h W_hxmu + b_hxmu) (the paper's Frey
-    Face model) instead of linear. Returns a dict with mu, log_sigma, z,
+    Face model) instead of linear; ``kl``: "analytic" (the original), or "sampled",
+    KLD = log N(z; 0, I) - log N(z; mu, var) at z (the paper's estimator A). Returns a dict with mu, log_sigma, z,
     reconstructed_x (B, ...), logpxz and KLD (B,), logpx (the batch mean of
     logpxz + KLD) and grads {name: dlogpx/dname}.
     """
@@ -91,7 +94,12 @@ def forward_backward(params, x, eps, activation="relu", bounded_mean=False):
         logpxz = np.sum(x * logits - softplus(logits), axis=1)
         reconstructed_x = sigmoid(logits)
     var = np.exp(log_sigma)
-    KLD = 0.5 * np.sum(1 + log_sigma - mu ** 2 - var, axis=1)
+    if kl == "analytic":
+        KLD = 0.5 * np.sum(1 + log_sigma - mu ** 2 - var, axis=1)
+    else:  # the two log densities written out, each with its 2 pi
+        log_prior = np.sum(-0.5 * np.log(2 * np.pi) - 0.5 * z ** 2, axis=1)
+        log_q = np.sum(-0.5 * np.log(2 * np.pi) - 0.5 * log_sigma - 0.5 * (z - mu) ** 2 / var, axis=1)
+        KLD = log_prior - log_q
     logpx = np.mean(logpxz + KLD)
 
     # Backward: every row's bound enters the mean with weight 1/B.
@@ -112,8 +120,13 @@ def forward_backward(params, x, eps, activation="relu", bounded_mean=False):
     d_a_dec = d_h_dec * dh_dec
     g["W_zh"], g["b_zh"] = z.T @ d_a_dec, d_a_dec.sum(0)
     d_z = d_a_dec @ p["W_zh"].T
-    d_mu = d_z - w * mu
-    d_log_sigma = d_z * eps * 0.5 * std + w * 0.5 * (1 - var)
+    if kl == "analytic":
+        d_mu = d_z - w * mu
+        d_log_sigma = d_z * eps * 0.5 * std + w * 0.5 * (1 - var)
+    else:  # log N(z; 0, I) pulls on z (-z, through mu and std eps); -log q is 1/2 log_sigma + const in eps
+        d_z = d_z - w * z
+        d_mu = d_z
+        d_log_sigma = d_z * eps * 0.5 * std + w * 0.5
     g["W_hmu"], g["b_hmu"] = h_enc.T @ d_mu, d_mu.sum(0)
     g["W_hsigma"], g["b_hsigma"] = h_enc.T @ d_log_sigma, d_log_sigma.sum(0)
     d_h_enc = d_mu @ p["W_hmu"].T + d_log_sigma @ p["W_hsigma"].T

@@ -7,7 +7,8 @@ another seed, a fixed step size, Kingma's training loop of the paper's time
 Adagrad warm-up; the paper's settings since) or parts of it, its
 initialisation (the encoder's log-variance weights at zero), initial weights
 read as variance 0.01 (standard deviation 0.1), a decoder variance that
-does not depend on z, or (wake-sleep) the dream after the wake update. Each
+does not depend on z, float64, the KL term sampled (the paper's estimator A),
+softplus hidden units, or (wake-sleep) the dream after the wake update. Each
 trains in a folder of its own under the sweep's folder, resumable, and gives
 rows like figure2.csv's, with the experiment's name, so that it can be held
 against figure 2's own model in that loop (the baseline, ``BASELINE_FILE``:
@@ -139,6 +140,35 @@ def _experiments():
         experiments[f"frey{n_z}-ws-kingma-loop-dream-after-wake"] = Experiment(
             "freyface", n_z, "wake-sleep", 2.5e6, changes=dict(settings.LOOP, dream_after_wake=True),
             what="Kingma's loop and his order: the dream from the generative model after the wake update")
+    # Frey Face AEVB climbs faster than the paper's at every N_z; at N_z = 2 as ours would at step size
+    # 0.005. Does half the smallest step size match every N_z? Does Kingma's float64 slow it?
+    for n_z in (5, 10, 20):
+        experiments[f"frey{n_z}-lr0.005"] = Experiment(
+            "freyface", n_z, "aevb", 3e6, step_size=0.005,
+            what="step size 0.005, below the paper's three (does it match the paper's curve as at N_z = 2?)")
+    for n_z in (2, 20):
+        experiments[f"frey{n_z}-float64"] = Experiment("freyface", n_z, "aevb", 3e6, changes=dict(dtype="float64"),
+                                                       what="float64, as Kingma's code (ours: float32)")
+    # The recognition model of Kingma's code before the paper (MLBN_Inverse, October 2013; the only one
+    # there): its log-variance 0.1 W h + b from zero. Does AEVB's encoder with it climb as the paper's?
+    # The paper used "the same encoder (recognition model)" for wake-sleep and AEVB.
+    for name, n_z in (("frey2", 2), ("frey20", 20), ("mnist5", 5)):
+        experiments[f"{name}-kingma-log-var"] = Experiment(
+            "mnist" if name.startswith("mnist") else "freyface", n_z, "aevb", 3e6, changes=KINGMA_LOG_VAR,
+            what="Kingma's recognition log-variance (MLBN_Inverse): 0.1 W h + b, W and b from zero")
+    # The paper's generic estimator A (eq. 6): its KL term sampled, a noise in the encoder's gradients
+    # that grows with N_z (ours, the paper's estimator B for its VAE, eq. 10: the closed form).
+    for n_z in (2, 20):
+        experiments[f"frey{n_z}-sampled-kl"] = Experiment(
+            "freyface", n_z, "aevb", 3e6, changes=dict(kl="sampled"),
+            what="the KL term sampled: log p(z) - log q(z|x) at z (the paper's estimator A, eq. 6)")
+    # Softplus hidden units: the default of the first AEVB model in Kingma's public code (anglepy's DLVM,
+    # April 2014; the paper's appendix C writes tanh). Their h = log 2 at the start feeds the output
+    # layer's Adagrad sums from the first step.
+    for name, n_z in (("frey2", 2), ("frey20", 20), ("mnist5", 5)):
+        experiments[f"{name}-softplus"] = Experiment(
+            "mnist" if name.startswith("mnist") else "freyface", n_z, "aevb", 3e6, changes=dict(activation="softplus"),
+            what="softplus hidden units, log(1 + e^a) (anglepy's DLVM of April 2014; the paper: tanh)")
     for seed in (1, 2, 3):
         experiments[f"frey20-ws-seed{seed}"] = Experiment("freyface", 20, "wake-sleep", 1e7, seed=seed,
                                                           step_size=0.02, what=f"seed {seed}, step size 0.02")
