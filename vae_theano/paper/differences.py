@@ -180,6 +180,22 @@ def _experiments():
             "mnist" if name.startswith("mnist") else "freyface", n_z, method, 3e6, changes=dict(changes, lam=lam),
             what=f"the weight prior in full on every minibatch: lam = N / M = {lam:g}"
                  + (" (in Kingma's loop, where lam = 1 leaves the plateau after 5.8 x 10^5)" if changes else ""))
+    # The warm-up's length: 10 minibatches in Kingma's code of October 2013 (step_pvem), before the
+    # paper; 100 from April 2014 (step_va, step_wakesleep). The 100 make MNIST's wake-sleep N_z = 200
+    # fall; which part of his loop makes Frey Face's wake-sleep leave its plateau?
+    warm_up10 = dict(settings.LOOP, warm_up=10)
+    for name, dataset, n_z, method, budget in (("mnist200-ws", "mnist", 200, "wake-sleep", 1.5e6),
+                                               ("mnist5", "mnist", 5, "aevb", 3e6),
+                                               ("frey5-ws", "freyface", 5, "wake-sleep", 3e6),
+                                               ("frey10-ws", "freyface", 10, "wake-sleep", 3e6),
+                                               ("frey20-ws", "freyface", 20, "wake-sleep", 3e6)):
+        experiments[f"{name}-kingma-loop-warm-up10"] = Experiment(
+            dataset, n_z, method, budget, changes=warm_up10,
+            what="Kingma's loop with his warm-up of October 2013: 10 minibatches, not 100")
+    for n_z in (10, 20):
+        experiments[f"frey{n_z}-ws-with-replacement"] = Experiment(
+            "freyface", n_z, "wake-sleep", 3e6, changes=dict(sampling="with-replacement"),
+            what="rows drawn with replacement alone (Kingma's loop without its warm-up)")
     for seed in (1, 2, 3):
         experiments[f"frey20-ws-seed{seed}"] = Experiment("freyface", 20, "wake-sleep", 1e7, seed=seed,
                                                           step_size=0.02, what=f"seed {seed}, step size 0.02")
