@@ -12,7 +12,7 @@ import pytensor
 import pytensor.tensor as pt
 from tqdm import tqdm
 
-from .formulas import standard_normal_log_density
+from .formulas import sampled_kld
 from .validation import check_positive_int
 
 
@@ -76,10 +76,7 @@ def compile_log_weights(vae):
     # and input dimensions only, so that JAX can trace them.
     rows = pt.broadcast_to(x, (eps.shape[0], x.shape[0], vae.features)).reshape((-1, vae.features))
     _, logpxz = vae.decoder(rows, z.reshape((-1, vae.n_latent)))
-    logpz = standard_normal_log_density(z).sum(axis=2)
-    # log q(z|x) at z = mu + exp(log_sigma / 2) eps is log N(eps; 0, I) - log_sigma / 2
-    logqz = (standard_normal_log_density(eps) - 0.5 * log_sigma).sum(axis=2)
-    log_w = logpxz.reshape((eps.shape[0], -1)) + logpz - logqz
+    log_w = logpxz.reshape((eps.shape[0], -1)) + sampled_kld(z, eps, log_sigma)  # + log p(z) - log q(z|x)
     return pytensor.function([x, eps], log_w, mode=vae.mode, name="log_weights")
 
 

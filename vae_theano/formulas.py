@@ -37,10 +37,12 @@ def standard_normal_log_density(z):
     return -0.5 * LOG_2PI - 0.5 * z ** 2
 
 
-def sampled_kld(z, mu, log_sigma):
-    """log N(z; 0, I) - log N(z; mu, exp(log_sigma)) of each row at the drawn z, (batch,): the
-    paper's estimator A of -KL(q(z|x) || p(z)) (eq. 6), whose mean over z ~ q(z|x) is the closed form."""
-    return pt.sum(standard_normal_log_density(z) - gaussian_log_density(z, mu, log_sigma), axis=1)
+def sampled_kld(z, eps, log_sigma):
+    """log p(z) - log q(z|x) at a draw z = mu + exp(log_sigma / 2) eps of q(z|x) = N(mu, exp(log_sigma)),
+    summed over the last (latent) axis: the KL term of the paper's estimator A (eq. 6), whose mean over
+    eps ~ N(0, I) is the closed form -KL(q(z|x) || p(z)). log q(z|x) at that z is log N(eps; 0, I) -
+    log_sigma / 2, written so: (z - mu)^2 / exp(log_sigma) would lose digits where the variance is small."""
+    return pt.sum(standard_normal_log_density(z) - standard_normal_log_density(eps) + 0.5 * log_sigma, axis=-1)
 
 
 class ShapesFromInputs:

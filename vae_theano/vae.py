@@ -133,9 +133,11 @@ class VAE:
         The initial weights' standard deviation (the original's 0.01); with zero_log_var
         the encoder's log-variance weights start at zero, as in Kingma's code (anglepy);
         its log-variance is log_var_factor * W_hsigma h + b_hsigma (Kingma's wake-sleep: 0.1).
-    pixel_variance, kl : bool, "analytic" or "sampled"
-        Gaussian decoder only: a learned log-variance per pixel, not a function of z. The bound's
-        KLD in closed form (the original's, the paper's eq. 10) or at the sampled z (estimator A).
+    pixel_variance : bool
+        Gaussian decoder only: a learned log-variance per pixel, not a function of z.
+    kl : "analytic" or "sampled"
+        The bound's KLD (in training and every reported bound) in closed form (the original's, the
+        paper's eq. 10), or log p(z) - log q(z|x) at the drawn z (estimator A): same mean, noisier.
     features : int, optional
         D, the values per row, for a model built with ``x_train=None``.
     """
@@ -165,12 +167,9 @@ class VAE:
         self.lam = lam
         self.batch_size = int(batch_size)
         self.n_batches = self.N // self.batch_size
-        self.dtype = dtype
-        self.mode = mode
-        self.bias_correction = bias_correction
-        self.n_samples = int(n_samples)
-        self.activation = activation
-        self.nonlinearity = ACTIVATIONS[activation]
+        self.dtype, self.mode = dtype, mode
+        self.bias_correction, self.n_samples = bias_correction, int(n_samples)
+        self.activation, self.nonlinearity = activation, ACTIVATIONS[activation]
         self.optimizer = optimizer
         self.bounded_mean, self.pixel_variance = bool(bounded_mean), bool(pixel_variance)
         self.log_var_factor, self.kl = float(log_var_factor), kl
@@ -255,12 +254,13 @@ class VAE:
 
         eps: the noise, (batch, n_latent); with n_samples = L > 1 each row gets L
         draws, eps (L, batch, n_latent); z and reconstructed_x then stack the L draws
-        sample-major into L * batch rows, and logpxz is the mean over the L
-        draws, (batch,). The L draws are unrolled in the graph (no reshapes of
+        sample-major into L * batch rows, and logpxz (and, with kl="sampled", KLD) is
+        the mean over the L draws, (batch,). The L draws are unrolled in the graph (no reshapes of
         the batch axis), which keeps every shape static for JAX.
         """
         mu, log_sigma = self.encoder(x)
-        draws = [self.sampler(mu, log_sigma, eps if self.n_samples == 1 else eps[i]) for i in range(self.n_samples)]
+        noise = [eps] if self.n_samples == 1 else [eps[i] for i in range(self.n_samples)]
+        draws = [self.sampler(mu, log_sigma, e) for e in noise]
         decoded = [self.decoder(x, z_i) for z_i in draws]
         if self.n_samples == 1:
             [z], [(reconstructed_x, logpxz)] = draws, decoded
@@ -271,7 +271,7 @@ class VAE:
         if self.kl == "analytic":  # the expectation of (logpz - logqz_x) over logqz_x is KLD (appendix B)
             KLD = 0.5 * pt.sum(1 + log_sigma - mu ** 2 - pt.exp(log_sigma), axis=1)
         else:  # the paper's estimator A: logpz - logqz_x at each draw, the mean over the draws
-            KLD = pt.mean(pt.stack([sampled_kld(z_i, mu, log_sigma) for z_i in draws]), axis=0)
+            KLD = pt.mean(pt.stack([sampled_kld(z_i, e, log_sigma) for z_i, e in zip(draws, noise)]), axis=0)
         logpx = pt.mean(logpxz + KLD)
         return Bound(logpx, mu, log_sigma, z, reconstructed_x, logpxz, KLD)
 

@@ -31,6 +31,16 @@ def small_gaussian(dtype="float32"):
     return VAE(True, 50, 40, 3, None, features=60, activation="tanh", dtype=dtype, seed=3)
 
 
+def small_softplus():
+    """As ``small_gaussian`` with softplus units, float64, its weights widened so that the units
+    leave log(1 + e^0) = log 2."""
+    vae = VAE(True, 50, 40, 3, None, features=60, activation="softplus", dtype="float64", seed=3)
+    rng = np.random.default_rng(4)
+    for name, p in vae.params.items():
+        p.set_value(rng.normal(0, 0.5, p.get_value().shape))
+    return vae
+
+
 def held_out_images(vae, n, seed=0):
     """n images for ``vae``: the real held-out ones where ../shared has them, else random ones."""
     if vae.features == 784 and os.path.exists(MNIST):
@@ -46,7 +56,7 @@ def models():
     """The shipped models and two untrained ones, each built once."""
     return {"mnist-nz20": pretrained.load("mnist-nz20"), "mnist-nz2": pretrained.load("mnist-nz2"),
             "freyface-nz2": pretrained.load("freyface-nz2"), "gaussian-float32": small_gaussian(),
-            "gaussian-float64": small_gaussian("float64")}
+            "gaussian-float64": small_gaussian("float64"), "softplus-float64": small_softplus()}
 
 
 def read(path):
@@ -242,7 +252,8 @@ def assert_shows(page, canvas_id, images, columns=1):
     assert np.abs(tiles - expected).max() <= 1
 
 
-@pytest.mark.parametrize("name", ["mnist-nz20", "mnist-nz2", "freyface-nz2", "gaussian-float32", "gaussian-float64"])
+@pytest.mark.parametrize("name", ["mnist-nz20", "mnist-nz2", "freyface-nz2", "gaussian-float32", "gaussian-float64",
+                                  "softplus-float64"])
 def test_the_pages_decode_and_encode_are_the_models(tmp_path, models, open_page, name):
     vae = models[name]
     page = open_page(write(tmp_path, vae, name))

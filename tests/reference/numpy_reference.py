@@ -61,7 +61,7 @@ def activate(a, activation):
 def forward_backward(params, x, eps, activation="relu", bounded_mean=False, kl="analytic"):
     """The bound for a batch and its gradient with respect to every parameter.
 
-    ``activation``: "relu" (the original) or "tanh" (the paper); ``bounded_mean``:
+    ``activation``: "relu" (the original), "tanh" (the paper) or "softplus"; ``bounded_mean``:
     the Gaussian decoder's mean is sigmoid(h W_hxmu + b_hxmu) (the paper's Frey
     Face model) instead of linear; ``kl``: "analytic" (the original), or "sampled",
     KLD = log N(z; 0, I) - log N(z; mu, var) at z (the paper's estimator A). Returns a dict with mu, log_sigma, z,

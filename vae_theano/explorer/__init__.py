@@ -34,7 +34,7 @@ from ..vae import ENCODER_PARAMS
 
 FOLDER = os.path.dirname(os.path.abspath(__file__))
 DECODER_MEAN = {False: ("W_hx", "b_hx"), True: ("W_hxmu", "b_hxmu")}  # by ``continuous``
-PAGE_ACTIVATIONS = ("relu", "tanh")  # the hidden units page.js knows
+PAGE_ACTIVATIONS = ("relu", "tanh", "softplus")  # the hidden units page.js knows
 PAGE_PARAMS = ENCODER_PARAMS + ("W_zh", "b_zh")  # the encoder, the decoder's hidden layer; + its mean's
 MODEL_TAG = '<script id="model" type="application/json">'  # page.html's; read_model finds the model by it
 MAX_POINTS = 5000  # latent points drawn on the pad: enough to see the clusters, light enough to draw

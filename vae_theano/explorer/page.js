@@ -31,8 +31,9 @@
   const relu = v => (v < 0 ? 0 : v);  // the original's: x where x >= 0
   const identity = v => v;
   const sigmoid = v => 1 / (1 + Math.exp(-v));
-  const hidden = {relu, tanh: Math.tanh}[MODEL.activation];
-  if (!hidden) throw new Error(`the page knows relu and tanh units, not ${MODEL.activation}`);
+  const softplus = v => (v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v)));  // log(1 + e^v)
+  const hidden = {relu, tanh: Math.tanh, softplus}[MODEL.activation];
+  if (!hidden) throw new Error(`the page knows relu, tanh and softplus units, not ${MODEL.activation}`);
 
   /** f(x W + b): x (nIn), W (nIn, nOut) row-major, b (nOut) -> Float64Array (nOut). */
   function affine(x, w, b, nOut, f) {
