@@ -19,6 +19,7 @@ tells what each showed.
 
 import math
 import os
+import re
 from collections import namedtuple
 from types import MappingProxyType
 
@@ -48,14 +49,20 @@ samples with one change: ``seed`` (42: figure 2's), ``step_size`` (None: chosen 
 ``changes`` ({RunConfig field: value}), described by ``what``."""
 
 
+def _panel(name):
+    """(dataset, n_z) of figure 2's panel that an experiment's name starts with: "frey20" ->
+    ("freyface", 20), "mnist200-ws" -> ("mnist", 200)."""
+    prefix, n_z = re.match(r"(frey|mnist)(\d+)", name).groups()
+    return {"frey": "freyface", "mnist": "mnist"}[prefix], int(n_z)
+
+
 def _experiments():
     experiments = {}
-    for name, n_z, budget in (("frey2", 2, 3e6), ("frey20", 20, 3e6), ("mnist5", 5, 3e6)):
-        dataset = "mnist" if name.startswith("mnist") else "freyface"
-        experiments[f"{name}-kingma-loop"] = Experiment(dataset, n_z, "aevb", budget, changes=settings.LOOP,
+    for name in ("frey2", "frey20", "mnist5"):
+        experiments[f"{name}-kingma-loop"] = Experiment(*_panel(name), "aevb", 3e6, changes=settings.LOOP,
                                                         what="Kingma's loop: rows with replacement, 100-step warm-up")
         experiments[f"{name}-zero-log-var"] = Experiment(
-            dataset, n_z, "aevb", budget, changes=dict(zero_log_var=True),
+            *_panel(name), "aevb", 3e6, changes=dict(zero_log_var=True),
             what="the encoder's log-variance weights start at zero")
     experiments.update({
         "mnist5-kingma-loop-lr0.02": Experiment("mnist", 5, "aevb", 3e6, step_size=0.02, changes=settings.LOOP,
@@ -152,9 +159,9 @@ def _experiments():
     # The recognition model of Kingma's code before the paper (MLBN_Inverse, October 2013; the only one
     # there): its log-variance 0.1 W h + b from zero. Does AEVB's encoder with it climb as the paper's?
     # The paper used "the same encoder (recognition model)" for wake-sleep and AEVB.
-    for name, n_z in (("frey2", 2), ("frey20", 20), ("mnist5", 5)):
+    for name in ("frey2", "frey20", "mnist5"):
         experiments[f"{name}-kingma-log-var"] = Experiment(
-            "mnist" if name.startswith("mnist") else "freyface", n_z, "aevb", 3e6, changes=KINGMA_LOG_VAR,
+            *_panel(name), "aevb", 3e6, changes=KINGMA_LOG_VAR,
             what="Kingma's recognition log-variance (MLBN_Inverse): 0.1 W h + b, W and b from zero")
     # The paper's generic estimator A (eq. 6): its KL term sampled, a noise in the encoder's gradients
     # that grows with N_z (ours, the paper's estimator B for its VAE, eq. 10: the closed form).
@@ -165,32 +172,29 @@ def _experiments():
     # Softplus hidden units: the default of the first AEVB model in Kingma's public code (anglepy's DLVM,
     # April 2014; the paper's appendix C writes tanh). Their h = log 2 at the start feeds the output
     # layer's Adagrad sums from the first step.
-    for name, n_z in (("frey2", 2), ("frey20", 20), ("mnist5", 5)):
+    for name in ("frey2", "frey20", "mnist5"):
         experiments[f"{name}-softplus"] = Experiment(
-            "mnist" if name.startswith("mnist") else "freyface", n_z, "aevb", 3e6, changes=dict(activation="softplus"),
+            *_panel(name), "aevb", 3e6, changes=dict(activation="softplus"),
             what="softplus hidden units, log(1 + e^a) (anglepy's DLVM of April 2014; the paper: tanh)")
     # Both Frey Face differences are the paper's models learning less than ours: AEVB slower, wake-sleep
     # never leaving its plateau. A stronger weight prior would do both: the N(0, I) prior at full strength
     # on every minibatch, as if the data term's N / M were left out (lam = N / M; Kingma's step_va
     # scales the prior by M / N, as ours).
-    for name, n_z, method, lam, changes in (("frey2", 2, "aevb", 16.0, {}), ("frey20", 20, "aevb", 16.0, {}),
-                                            ("frey20-ws-kingma-loop", 20, "wake-sleep", 16.0, settings.LOOP),
-                                            ("mnist5", 5, "aevb", 500.0, {})):
+    for name, method, lam, changes in (("frey2", "aevb", 16.0, {}), ("frey20", "aevb", 16.0, {}),
+                                       ("frey20-ws-kingma-loop", "wake-sleep", 16.0, settings.LOOP),
+                                       ("mnist5", "aevb", 500.0, {})):
         experiments[f"{name}-prior-per-minibatch"] = Experiment(
-            "mnist" if name.startswith("mnist") else "freyface", n_z, method, 3e6, changes=dict(changes, lam=lam),
-            what=f"the weight prior in full on every minibatch: lam = N / M = {lam:g}"
-                 + (" (in Kingma's loop, where lam = 1 leaves the plateau after 5.8 x 10^5)" if changes else ""))
+            *_panel(name), method, 3e6, changes=dict(changes, lam=lam),
+            what=f"the weight prior in full on every minibatch: lam = N / M = {lam:g}")
     # The warm-up's length: 10 minibatches in Kingma's code of October 2013 (step_pvem), before the
     # paper; 100 from April 2014 (step_va, step_wakesleep). The 100 make MNIST's wake-sleep N_z = 200
     # fall; which part of his loop makes Frey Face's wake-sleep leave its plateau?
     warm_up10 = dict(settings.LOOP, warm_up=10)
-    for name, dataset, n_z, method, budget in (("mnist200-ws", "mnist", 200, "wake-sleep", 1.5e6),
-                                               ("mnist5", "mnist", 5, "aevb", 3e6),
-                                               ("frey5-ws", "freyface", 5, "wake-sleep", 3e6),
-                                               ("frey10-ws", "freyface", 10, "wake-sleep", 3e6),
-                                               ("frey20-ws", "freyface", 20, "wake-sleep", 3e6)):
+    for name, method, budget in (("mnist200-ws", "wake-sleep", 1.5e6), ("mnist5", "aevb", 3e6),
+                                 ("frey5-ws", "wake-sleep", 3e6), ("frey10-ws", "wake-sleep", 3e6),
+                                 ("frey20-ws", "wake-sleep", 3e6)):
         experiments[f"{name}-kingma-loop-warm-up10"] = Experiment(
-            dataset, n_z, method, budget, changes=warm_up10,
+            *_panel(name), method, budget, changes=warm_up10,
             what="Kingma's loop with his warm-up of October 2013: 10 minibatches, not 100")
     for n_z in (10, 20):
         experiments[f"frey{n_z}-ws-with-replacement"] = Experiment(
