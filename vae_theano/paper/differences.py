@@ -85,6 +85,12 @@ def _experiments():
                                            what="a learned log-variance per pixel, not a function of z"),
         "frey20-pixel-variance": Experiment("freyface", 20, "aevb", 3e6, changes=dict(pixel_variance=True),
                                             what="a learned log-variance per pixel, not a function of z"),
+        "frey2-pixel-variance-lr0.01": Experiment(
+            "freyface", 2, "aevb", 3e6, step_size=0.01, changes=dict(pixel_variance=True),
+            what="a log-variance per pixel at step size 0.01 (the rule chose 0.1 for it)"),
+        "frey20-pixel-variance-lr0.01": Experiment(
+            "freyface", 20, "aevb", 3e6, step_size=0.01, changes=dict(pixel_variance=True),
+            what="a log-variance per pixel at step size 0.01 (the rule chose 0.1 for it)"),
         "frey10-lr0.01": Experiment("freyface", 10, "aevb", 3e6, step_size=0.01, what="step size 0.01"),
         "frey20-ws-lr0.01": Experiment("freyface", 20, "wake-sleep", 7e6, step_size=0.01, what="step size 0.01"),
         "frey20-ws-zero-log-var": Experiment("freyface", 20, "wake-sleep", 7e6, changes=dict(zero_log_var=True),
