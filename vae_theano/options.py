@@ -49,6 +49,9 @@ OPTIONS = {
     "bias_correction": Option(str, "Adam's bias correction by epoch (the original) or by step (Kingma & Ba)",
                               choices=("epoch", "step")),
     "n_samples": Option(int, "noise samples per datapoint in the bound (L)", check=_positive),
+    "kl": Option(str, "the bound's -KL(q(z|x) || p(z)): analytic (the original's, the paper's eq. 10) or "
+                      "sampled, log p(z) - log q(z|x) at z (the paper's estimator A, eq. 6)",
+                 choices=("analytic", "sampled")),
     "activation": Option(str, "hidden units: the original's ReLU, the paper's tanh, or softplus (Kingma's first "
                               "AEVB code, anglepy's DLVM of April 2014)", choices=("relu", "tanh", "softplus")),
     "optimizer": Option(str, "the original's Adam, or the paper's Adagrad", choices=("adam", "adagrad")),
@@ -57,10 +60,10 @@ OPTIONS = {
     "zero_log_var": Option(bool, "the encoder's log-variance weights start at zero (Kingma's code, anglepy)"),
     "log_var_factor": Option(float, "the encoder's log-variance is this times W h, plus b (Kingma's wake-sleep "
                                     "recognition model: 0.1)", check=_positive_finite),
+    "log_var_layers": Option(str, "where zero_log_var and log_var_factor apply: the encoder, or the Gaussian "
+                                  "decoder's log-variance as well (the paper's decoder 'identical to the encoder')",
+                             choices=("encoder", "encoder-and-decoder")),
     "pixel_variance": Option(bool, "Gaussian decoder: a learned log-variance per pixel, not a function of z"),
-    "kl": Option(str, "the bound's -KL(q(z|x) || p(z)): analytic (the original's, the paper's eq. 10) or "
-                      "sampled, log p(z) - log q(z|x) at z (the paper's estimator A, eq. 6)",
-                 choices=("analytic", "sampled")),
 }
 
 

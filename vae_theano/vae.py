@@ -34,7 +34,8 @@ from .backends import batch_rows, resolve_mode
 from .formulas import adagrad_update, adam_update, bernoulli_log_likelihood, gaussian_log_density, sampled_kld
 from .options import check_options
 from .validation import (check_batch, check_batches, check_dtype, check_epoch, check_latent,
-                         check_positive_int, check_rows, check_trainable, check_training_set)
+                         check_gaussian_only, check_positive_int, check_rows, check_trainable,
+                         check_training_set)
 
 epsilon = 1e-8  # Adam's denominator guard, as in the original
 sigma_init = 0.01  # standard deviation of the initial weights
@@ -129,10 +130,11 @@ class VAE:
     bounded_mean : bool
         Gaussian decoder only: its mean is a sigmoid, in (0, 1), as the
         paper's Frey Face model (the original's was linear).
-    init_std, zero_log_var, log_var_factor : float, bool, float
+    init_std, zero_log_var, log_var_factor, log_var_layers : float, bool, float, str
         The initial weights' standard deviation (the original's 0.01); with zero_log_var
         the encoder's log-variance weights start at zero, as in Kingma's code (anglepy);
-        its log-variance is log_var_factor * W_hsigma h + b_hsigma (Kingma's wake-sleep: 0.1).
+        its log-variance is log_var_factor * W_hsigma h + b_hsigma (Kingma's wake-sleep: 0.1);
+        log_var_layers="encoder-and-decoder": the Gaussian decoder's W_hxsigma likewise.
     pixel_variance : bool
         Gaussian decoder only: a learned log-variance per pixel, not a function of z.
     kl : "analytic" or "sampled"
@@ -144,16 +146,15 @@ class VAE:
 
     def __init__(self, continuous, hu_encoder, hu_decoder, n_latent, x_train,
                  b1=0.95, b2=0.999, batch_size=100, learning_rate=0.001, lam=0,
-                 *, mode=None, dtype=None, seed=42, bias_correction="epoch", n_samples=1,
+                 *, mode=None, dtype=None, seed=42, bias_correction="epoch", n_samples=1, kl="analytic",
                  activation="relu", optimizer="adam", bounded_mean=False, features=None, init_std=sigma_init,
-                 zero_log_var=False, log_var_factor=1.0, pixel_variance=False, kl="analytic"):
+                 zero_log_var=False, log_var_factor=1.0, log_var_layers="encoder", pixel_variance=False):
         dtype = check_dtype(dtype or pytensor.config.floatX)
         for name, value in [("hu_encoder", hu_encoder), ("hu_decoder", hu_decoder), ("n_latent", n_latent)]:
             check_positive_int(name, value)
         check_options(locals())  # every option of the signature (``options.OPTIONS``), before anything changes
-        if (bounded_mean or pixel_variance) and not continuous:
-            raise ValueError(f"{'bounded_mean' if bounded_mean else 'pixel_variance'} applies to the Gaussian decoder "
-                             "(continuous=True) only")
+        check_gaussian_only(continuous, bounded_mean=bounded_mean, pixel_variance=pixel_variance,
+                            log_var_layers=log_var_layers != "encoder")
         x_train, features = check_training_set(x_train, features, bool(continuous), batch_size)
         mode = resolve_mode(mode)
 
@@ -162,9 +163,7 @@ class VAE:
         self.n_latent = int(n_latent)
         [self.N, self.features] = (0, features) if x_train is None else x_train.shape
         self.prng = np.random.RandomState(seed)
-        self.b1, self.b2 = b1, b2
-        self.learning_rate = learning_rate
-        self.lam = lam
+        self.b1, self.b2, self.learning_rate, self.lam = b1, b2, learning_rate, lam
         self.batch_size = int(batch_size)
         self.n_batches = self.N // self.batch_size
         self.dtype, self.mode = dtype, mode
@@ -172,11 +171,12 @@ class VAE:
         self.activation, self.nonlinearity = activation, ACTIVATIONS[activation]
         self.optimizer = optimizer
         self.bounded_mean, self.pixel_variance = bool(bounded_mean), bool(pixel_variance)
-        self.log_var_factor, self.kl = float(log_var_factor), kl
+        self.log_var_factor, self.log_var_layers, self.kl = float(log_var_factor), log_var_layers, kl
+        zeroed = (("W_hsigma", "W_hxsigma") if log_var_layers != "encoder" else ("W_hsigma",)) if zero_log_var else ()
 
-        def create(name, size):  # a zeroed W_hsigma is drawn all the same: the later weights stay the same
+        def create(name, size):  # a zeroed weight is drawn all the same: the later weights stay the same
             weights = self.prng.normal(0, init_std, size).astype(dtype) if name.startswith("W") else None
-            return np.zeros(size, dtype=dtype) if weights is None or (zero_log_var and name == "W_hsigma") else weights
+            return np.zeros(size, dtype=dtype) if weights is None or name in zeroed else weights
 
         # One RandomState stream, drawn in this order: the original's weights.
         self.params = OrderedDict((name, pytensor.shared(create(name, size), name=name)) for name, size in
@@ -244,7 +244,8 @@ class VAE:
             mean = pt.dot(h_decoder, self.params["W_hxmu"]) + self.params["b_hxmu"].dimshuffle("x", 0)
             if self.bounded_mean:  # the paper's Frey Face decoder: a mean in (0, 1)
                 mean = pt.sigmoid(mean)
-            varies = pt.zeros_like(mean) if self.pixel_variance else pt.dot(h_decoder, self.params["W_hxsigma"])
+            c = self.log_var_factor if self.log_var_layers == "encoder-and-decoder" else 1.0  # as the encoder's
+            varies = pt.zeros_like(mean) if self.pixel_variance else c * pt.dot(h_decoder, self.params["W_hxsigma"])
             return Decoded(mean, varies + self.params["b_hxsigma"], None)
         logits = pt.dot(h_decoder, self.params["W_hx"]) + self.params["b_hx"].dimshuffle("x", 0)
         return Decoded(pt.sigmoid(logits), None, logits)

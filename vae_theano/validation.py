@@ -82,6 +82,14 @@ def _describe(value):
     return text if len(text) < 60 else text[:57] + "..."
 
 
+def check_gaussian_only(continuous, **asked):
+    """A ValueError for a Bernoulli model (continuous False) asked for an option of the Gaussian
+    decoder alone: ``asked`` maps each such option's name to whether it was asked for."""
+    for name, on in asked.items():
+        if on and not continuous:
+            raise ValueError(f"{name} applies to the Gaussian decoder (continuous=True) only")
+
+
 def check_training_set(x_train, features, continuous, batch_size):
     """(x_train checked, D): the constructor's training rows (``check_data``, at least
     one batch of them; a warning when the last rows make no whole batch), or None with

@@ -114,6 +114,43 @@ def test_pixel_variance_is_the_gaussian_decoder_with_no_weights_into_its_varianc
         VAE(False, 5, 4, LATENT, data(False), batch_size=B, pixel_variance=True)
 
 
+def test_log_var_layers_gives_the_decoder_the_encoders_log_variance():
+    """log_var_layers="encoder-and-decoder" with log_var_factor c: both log-variances are
+    c W h + b, so the bound is NumPy's for the weights c W_hsigma and c W_hxsigma, and by the chain
+    rule those two gradients are c times NumPy's; with zero_log_var both start at zero and every
+    other initial weight is the default model's. A Bernoulli model refuses the option."""
+    x, rs, c = data(True), np.random.RandomState(9), 0.1
+    build = lambda **options: VAE(True, 5, 4, LATENT, x, batch_size=B, dtype="float64", activation="tanh",
+                                  bounded_mean=True, log_var_factor=c, **options)
+    vae, zeroed, encoder_only = (build(log_var_layers="encoder-and-decoder"),
+                                 build(log_var_layers="encoder-and-decoder", zero_log_var=True),
+                                 build(zero_log_var=True))
+    for name, p in zeroed.params.items():
+        value = vae.params[name].get_value()
+        if name in ("W_hsigma", "W_hxsigma"):
+            assert not np.any(p.get_value()) and np.any(value), name
+        else:
+            np.testing.assert_array_equal(p.get_value(), value, err_msg=name)
+    assert np.any(encoder_only.params["W_hxsigma"].get_value())
+    for name in ("W_hsigma", "W_hxsigma"):
+        vae.params[name].set_value(rs.normal(0, 0.5, vae.params[name].get_value().shape))
+    params = {k: p.get_value() for k, p in vae.params.items()}
+    values, _ = compiled_step(vae)
+    rows, eps = x[:B], rs.normal(size=(B, LATENT))
+    scaled = {"W_hsigma": c * params["W_hsigma"], "W_hxsigma": c * params["W_hxsigma"]}
+    want = ref.forward_backward({**params, **scaled}, rows, eps, activation="tanh", bounded_mean=True)
+    got = values(rows, eps)
+    np.testing.assert_allclose(got[0], want["logpx"], rtol=1e-10)
+    for name, g in zip(vae.params, got[2:]):
+        expected = want["grads"][name] * (c if name in scaled else 1.0)
+        np.testing.assert_allclose(g, expected, rtol=1e-9, atol=1e-10 * np.abs(expected).max(), err_msg=name)
+    message = r"log_var_layers applies to the Gaussian decoder \(continuous=True\) only"
+    with pytest.raises(ValueError, match=message):
+        VAE(False, 5, 4, LATENT, data(False), batch_size=B, log_var_layers="encoder-and-decoder")
+    with pytest.raises(ValueError, match="log_var_layers must be 'encoder' or 'encoder-and-decoder', got 'decoder'"):
+        build(log_var_layers="decoder")
+
+
 @pytest.mark.parametrize("n_samples", [1, 2])
 def test_sampled_kl_is_log_prior_minus_log_q_at_the_sampled_z(n_samples):
     """kl="sampled": the bound and every gradient are the NumPy reference's with the KLD term
