@@ -57,9 +57,11 @@ OPTIONS = {
     "optimizer": Option(str, "the original's Adam, or the paper's Adagrad", choices=("adam", "adagrad")),
     "bounded_mean": Option(bool, "Gaussian decoder: a sigmoid mean in (0, 1), as the paper's Frey Face model"),
     "init_std": Option(float, "standard deviation of the initial weights (the original's)", check=_positive_finite),
-    "zero_log_var": Option(bool, "the encoder's log-variance weights start at zero (Kingma's code, anglepy)"),
+    "zero_log_var": Option(bool, "the encoder's log-variance weights start at zero (Kingma's code, anglepy; "
+                                 "the decoder's too, with log_var_layers)"),
     "log_var_factor": Option(float, "the encoder's log-variance is this times W h, plus b (Kingma's wake-sleep "
-                                    "recognition model: 0.1)", check=_positive_finite),
+                                    "recognition model: 0.1; the decoder's too, with log_var_layers)",
+                             check=_positive_finite),
     "log_var_layers": Option(str, "where zero_log_var and log_var_factor apply: the encoder, or the Gaussian "
                                   "decoder's log-variance as well (the paper's decoder 'identical to the encoder')",
                              choices=("encoder", "encoder-and-decoder")),

@@ -10,7 +10,8 @@ The model, in the paper's notation, for a datapoint x with D features:
              Bernoulli: p(x|z) = prod_d r_d^x_d (1 - r_d)^(1 - x_d),  r = sigmoid(h W_hx + b_hx)
              Gaussian:  p(x|z) = N(x; h W_hxmu + b_hxmu, diag(exp(h W_hxsigma + b_hxsigma)))
                         (options: a sigmoid on the mean, the paper's bounded_mean; a variance
-                        exp(b_hxsigma) that does not depend on z, pixel_variance)
+                        exp(b_hxsigma) that does not depend on z, pixel_variance; c h W_hxsigma,
+                        the encoder's c, log_var_layers="encoder-and-decoder")
     bound    L(x) = log p(x|z) + KLD,  KLD = 1/2 sum_j (1 + log_sigma_j - mu_j^2 - exp(log_sigma_j))
              (KLD is -KL(q(z|x) || N(0, I)), appendix B of the paper; L <= log p(x), in nats)
              (option kl="sampled": KLD = log N(z; 0, I) - log q(z|x) at the sampled z, estimator A)
@@ -34,7 +35,7 @@ from .backends import batch_rows, resolve_mode
 from .formulas import adagrad_update, adam_update, bernoulli_log_likelihood, gaussian_log_density, sampled_kld
 from .options import check_options
 from .validation import (check_batch, check_batches, check_dtype, check_epoch, check_latent,
-                         check_gaussian_only, check_positive_int, check_rows, check_trainable,
+                         check_decoder_options, check_positive_int, check_rows, check_trainable,
                          check_training_set)
 
 epsilon = 1e-8  # Adam's denominator guard, as in the original
@@ -153,8 +154,7 @@ class VAE:
         for name, value in [("hu_encoder", hu_encoder), ("hu_decoder", hu_decoder), ("n_latent", n_latent)]:
             check_positive_int(name, value)
         check_options(locals())  # every option of the signature (``options.OPTIONS``), before anything changes
-        check_gaussian_only(continuous, bounded_mean=bounded_mean, pixel_variance=pixel_variance,
-                            log_var_layers=log_var_layers != "encoder")
+        check_decoder_options(continuous, bounded_mean, pixel_variance, log_var_layers)
         x_train, features = check_training_set(x_train, features, bool(continuous), batch_size)
         mode = resolve_mode(mode)
 
@@ -172,11 +172,12 @@ class VAE:
         self.optimizer = optimizer
         self.bounded_mean, self.pixel_variance = bool(bounded_mean), bool(pixel_variance)
         self.log_var_factor, self.log_var_layers, self.kl = float(log_var_factor), log_var_layers, kl
-        zeroed = (("W_hsigma", "W_hxsigma") if log_var_layers != "encoder" else ("W_hsigma",)) if zero_log_var else ()
+        log_var_weights = {"encoder": ("W_hsigma",), "encoder-and-decoder": ("W_hsigma", "W_hxsigma")}[log_var_layers]
 
         def create(name, size):  # a zeroed weight is drawn all the same: the later weights stay the same
             weights = self.prng.normal(0, init_std, size).astype(dtype) if name.startswith("W") else None
-            return np.zeros(size, dtype=dtype) if weights is None or name in zeroed else weights
+            zero = weights is None or (zero_log_var and name in log_var_weights)
+            return np.zeros(size, dtype=dtype) if zero else weights
 
         # One RandomState stream, drawn in this order: the original's weights.
         self.params = OrderedDict((name, pytensor.shared(create(name, size), name=name)) for name, size in

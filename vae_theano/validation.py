@@ -82,12 +82,18 @@ def _describe(value):
     return text if len(text) < 60 else text[:57] + "..."
 
 
-def check_gaussian_only(continuous, **asked):
-    """A ValueError for a Bernoulli model (continuous False) asked for an option of the Gaussian
-    decoder alone: ``asked`` maps each such option's name to whether it was asked for."""
+def check_decoder_options(continuous, bounded_mean, pixel_variance, log_var_layers):
+    """A ValueError naming the first option of the Gaussian decoder alone that a Bernoulli model
+    (continuous False) was given, or log_var_layers="encoder-and-decoder" with pixel_variance,
+    whose decoder has no W_hxsigma for it to scale."""
+    scales_decoder = log_var_layers == "encoder-and-decoder"
+    asked = {"bounded_mean": bounded_mean, "pixel_variance": pixel_variance,
+             "log_var_layers='encoder-and-decoder'": scales_decoder}
     for name, on in asked.items():
         if on and not continuous:
             raise ValueError(f"{name} applies to the Gaussian decoder (continuous=True) only")
+    if scales_decoder and pixel_variance:
+        raise ValueError("log_var_layers='encoder-and-decoder' scales W_hxsigma, which pixel_variance leaves out")
 
 
 def check_training_set(x_train, features, continuous, batch_size):

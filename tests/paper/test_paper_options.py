@@ -144,9 +144,19 @@ def test_log_var_layers_gives_the_decoder_the_encoders_log_variance():
     for name, g in zip(vae.params, got[2:]):
         expected = want["grads"][name] * (c if name in scaled else 1.0)
         np.testing.assert_allclose(g, expected, rtol=1e-9, atol=1e-10 * np.abs(expected).max(), err_msg=name)
-    message = r"log_var_layers applies to the Gaussian decoder \(continuous=True\) only"
+    # With the default log_var_layers="encoder", c scales the encoder's log-variance alone.
+    for name in ("W_hsigma", "W_hxsigma"):
+        encoder_only.params[name].set_value(params[name])
+    encoder_params = {k: p.get_value() for k, p in encoder_only.params.items()}
+    want = ref.forward_backward({**encoder_params, "W_hsigma": c * encoder_params["W_hsigma"]}, rows, eps,
+                                activation="tanh", bounded_mean=True)
+    np.testing.assert_allclose(compiled_step(encoder_only)[0](rows, eps)[0], want["logpx"], rtol=1e-10)
+    message = r"log_var_layers='encoder-and-decoder' applies to the Gaussian decoder \(continuous=True\) only"
     with pytest.raises(ValueError, match=message):
         VAE(False, 5, 4, LATENT, data(False), batch_size=B, log_var_layers="encoder-and-decoder")
+    with pytest.raises(ValueError, match="log_var_layers='encoder-and-decoder' scales W_hxsigma, which "
+                                         "pixel_variance leaves out"):
+        build(log_var_layers="encoder-and-decoder", pixel_variance=True)
     with pytest.raises(ValueError, match="log_var_layers must be 'encoder' or 'encoder-and-decoder', got 'decoder'"):
         build(log_var_layers="decoder")
 

@@ -109,7 +109,8 @@ def load_model(source, mode=None, **settings):
     holding one or the original's three pickles. For those, the sizes are read off the
     arrays' shapes and the decoder (Bernoulli or Gaussian) off their names; ``settings``
     are ``VAE``'s keyword-only options for what the arrays do not record
-    (``activation``, ``bounded_mean``, ``log_var_factor``, ``seed``; ``dtype`` defaults to the
+    (``activation``, ``bounded_mean``, ``log_var_factor``, ``log_var_layers``, ``pixel_variance``,
+    ``seed``; ``dtype`` defaults to the
     file's). A run
     folder's configuration records everything, and takes no ``settings``.
     """
